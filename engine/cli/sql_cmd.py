@@ -1,0 +1,100 @@
+"""`maxworks sql`: run an ODPS SQL script for a business date and print its last result."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from engine.cli import workspace_option
+from engine.errors import MaxworksError
+
+
+def _param(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", ctx=ctx, param=param)
+        out[name] = value
+    return out
+
+
+@click.command()
+@click.option("-e", "--execute", "text", help="SQL text to run.")
+@click.option("-f", "--file", "file", type=click.Path(dir_okay=False, path_type=Path), help="SQL file to run ('-' for stdin).")
+@click.option("--env", type=click.Choice(["dev", "prod"]), help="Environment (default: dev in standard mode, prod in basic).")
+@click.option("--bizdate", help="Business date YYYYMMDD (default: yesterday in the workspace time zone).")
+@click.option("--cyctime", help="Scheduled time YYYYMMDDHHMISS (instead of --bizdate).")
+@click.option("-p", "--param", "params", multiple=True, callback=_param, help="NAME=VALUE for ${NAME} (VALUE may be an expression like $[yyyymmdd-1]).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True, help="Rows to fetch from the last query.")
+@click.pass_context
+def sql(
+    ctx: click.Context,
+    text: str | None,
+    file: Path | None,
+    env: str | None,
+    bizdate: str | None,
+    cyctime: str | None,
+    params: dict[str, str],
+    fmt: str,
+    limit: int,
+) -> None:
+    """Run a script and print the result of its last query.
+
+    DDL and DML print what they did; errors go to stderr with a non-zero exit, and a failing
+    statement writes nothing (the statements before it stay done).
+    """
+    from engine.api import Api
+    from engine.cli import output
+    from engine.params.context import parse_bizdate, parse_cyctime
+
+    if (text is None) == (file is None):
+        raise click.UsageError("give exactly one of -e SQL or -f FILE")
+    if bizdate and cyctime:
+        raise click.UsageError("give --bizdate or --cyctime, not both")
+    script = text if text is not None else _read(file)  # type: ignore[arg-type]
+    api = Api.open(workspace_option(ctx))
+    run = api.run_sql(
+        script,
+        env=env,  # type: ignore[arg-type]
+        bizdate=parse_bizdate(bizdate) if bizdate else None,
+        cyctime=parse_cyctime(cyctime) if cyctime else None,
+        params=params,
+        limit=limit,
+    )
+    result = run.result
+    last = result.last_query
+    for stmt in result.statements:
+        if stmt.error is not None:
+            break
+        if stmt is last:
+            continue
+        if stmt.message and stmt.kind in ("ddl", "dml"):
+            click.echo(stmt.message, err=fmt != "table")
+    if last is not None:
+        if fmt == "table" and last.kind == "show" and last.message and "\n" in last.message:
+            click.echo(last.message)
+        writer = {"table": output.write_table, "csv": output.write_csv, "json": output.write_json}[fmt]
+        writer(last, sys.stdout)
+        if last.truncated:
+            click.echo(f"(only the first {limit:,} rows are shown; use --limit)", err=True)
+    if result.error is not None:
+        raise result.error
+
+
+def _read(file: Path) -> str:
+    if str(file) == "-":
+        return sys.stdin.read()
+    try:
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MaxworksError(f"{file}: no such file") from None
+    except PermissionError:
+        raise MaxworksError(f"{file}: permission denied") from None
+    except IsADirectoryError:
+        raise MaxworksError(f"{file}: is a directory") from None
+    except UnicodeDecodeError as err:
+        raise MaxworksError(f"{file}: not UTF-8 text ({err.reason} at byte {err.start})") from None

@@ -1,0 +1,1 @@
+"""Executors: one small contract, two implementations (local DuckDB, MaxCompute via pyodps)."""

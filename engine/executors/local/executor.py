@@ -1,0 +1,233 @@
+"""The local executor: MaxCompute SQL scripts on the project's DuckDB warehouse.
+
+One in-memory DuckDB connection attaches every project file of the workspace under the project's
+name, so ``project.table`` reaches another environment exactly as it does on MaxCompute. Each
+statement runs in its own transaction (as each statement of an ODPS SQL node is its own job):
+a failing statement leaves no partial write, and the statements before it stay committed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+from sqlglot import exp
+
+from engine.errors import MaxworksError, SqlError, UnsupportedSqlError
+from engine.executors.local import ddl, dml, inspect
+from engine.executors.local.catalog import Catalog
+from engine.executors.local.query import run_query
+from engine.executors.local.session import Session
+from engine.executors.records import ScriptResult, StatementResult
+from engine.identity import current_user
+from engine.sql.dialect import parse_statement
+from engine.sql.functions import install_macros
+from engine.sql.splitter import Statement, parse_set, split_statements
+from engine.workspace import Environment, Workspace
+
+DEFAULT_RESULT_LIMIT = 10_000
+
+Handler = Callable[[Session, Any, Statement, str], StatementResult]
+HANDLERS: dict[type[exp.Expression], Handler] = {
+    exp.Create: ddl.create,
+    exp.Drop: ddl.drop,
+    exp.Alter: ddl.alter,
+    exp.TruncateTable: ddl.truncate,
+    exp.Insert: dml.insert,
+    exp.MultitableInserts: dml.multi_insert,
+    exp.Update: dml.update_delete_merge,
+    exp.Delete: dml.update_delete_merge,
+    exp.Merge: dml.update_delete_merge,
+}
+
+
+class LocalExecutor:
+    """Runs scripts against one environment (dev or prod) of a workspace."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        env: Environment | None = None,
+        *,
+        user: str | None = None,
+        clock: Callable[[], datetime] | None = None,
+        result_limit: int = DEFAULT_RESULT_LIMIT,
+        read_only: bool = False,
+    ) -> None:
+        self.workspace = workspace
+        self.env: Environment = env or workspace.config.default_env
+        self.project = workspace.config.project_for(self.env)
+        self.user = user or current_user()
+        tz = ZoneInfo(workspace.config.timezone)
+        self.clock = clock or (lambda: datetime.now(tz).replace(tzinfo=None, microsecond=0))
+        self.result_limit = result_limit
+        self.read_only = read_only
+        self._conn: duckdb.DuckDBPyConnection | None = None
+
+    # -- connection ---------------------------------------------------------------------------
+    def __enter__(self) -> LocalExecutor:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        if self._conn is not None:
+            return self._conn
+        conn = duckdb.connect(":memory:")
+        try:
+            for project in self.workspace.config.all_projects:
+                path = self.workspace.warehouse_file(project)
+                if not path.exists():
+                    raise MaxworksError(
+                        f"{path}: the warehouse file of project {project} is missing",
+                        hint="restore it from a backup; `maxworks init` makes new ones only for new workspaces",
+                    )
+                mode = " (READ_ONLY)" if self.read_only else ""
+                conn.execute(f"ATTACH '{_sql_str(str(path))}' AS \"{project}\"{mode}")
+            conn.execute(f'USE "{self.project}"')
+            install_macros(conn, self.workspace.config.timezone)
+        except duckdb.IOException as err:
+            conn.close()
+            raise MaxworksError(
+                f"cannot open the warehouse: {_first_line(err)}",
+                hint="another maxworks process (the scheduler or an app) may hold it; the embedded engine allows one writer",
+            ) from None
+        self._conn = conn
+        return conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- running ------------------------------------------------------------------------------
+    def session(self, flags: Mapping[str, str] | None = None) -> Session:
+        conn = self.connect()
+        return Session(
+            conn=conn,
+            project=self.project,
+            projects=set(self.workspace.config.all_projects),
+            catalogs={p: Catalog(conn, p) for p in self.workspace.config.all_projects},
+            user=self.user,
+            timezone=self.workspace.config.timezone,
+            clock=self.clock,
+            result_limit=self.result_limit,
+            flags=dict(flags or {}),
+        )
+
+    def execute(self, script: str, *, flags: Mapping[str, str] | None = None) -> Iterator[StatementResult]:
+        """Run a script (parameters already substituted), one record per statement.
+
+        Stops at the first failing statement, whose record carries the error.
+        """
+        session = self.session(flags)
+        try:
+            statements = split_statements(script)
+        except SqlError as err:
+            yield StatementResult(index=0, line=err.line or 1, sql=script, kind="query", error=err)
+            return
+        for stmt in statements:
+            result = self.execute_statement(session, stmt)
+            yield result
+            if result.error is not None:
+                return
+
+    def run_script(self, script: str, *, flags: Mapping[str, str] | None = None) -> ScriptResult:
+        session_flags = dict(flags or {})
+        results = tuple(self.execute(script, flags=session_flags))
+        return ScriptResult(statements=results, flags=session_flags)
+
+    def execute_statement(self, session: Session, stmt: Statement) -> StatementResult:
+        started = time.perf_counter()
+        setting = parse_set(stmt.text)
+        if setting is not None:
+            key, value = setting
+            session.flags[key] = value
+            return StatementResult(
+                index=stmt.index, line=stmt.line, sql=stmt.text, kind="set", message=f"set {key}={value}"
+            )
+        conn = session.conn
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            result, translate_ms = self._dispatch(session, stmt)
+            if self.read_only and result.tables_written:
+                raise SqlError("this session is read-only", line=stmt.line)
+            conn.execute("COMMIT")
+        except MaxworksError as err:
+            self._rollback(session)
+            return _failed(stmt, _with_line(err, stmt.line))
+        except duckdb.Error as err:
+            self._rollback(session)
+            return _failed(stmt, _duck_error(err, stmt))
+        except Exception:
+            self._rollback(session)
+            raise
+        elapsed = (time.perf_counter() - started) * 1000
+        return _replace(result, translate_ms=translate_ms, elapsed_ms=elapsed)
+
+    def _dispatch(self, session: Session, stmt: Statement) -> tuple[StatementResult, float]:
+        t0 = time.perf_counter()
+        special = inspect.match(stmt.text)
+        if special is not None:
+            return inspect.run(session, special, stmt, stmt.text), 0.0
+        tree = parse_statement(stmt.text)
+        translate_ms = (time.perf_counter() - t0) * 1000
+        handler = HANDLERS.get(type(tree))
+        if handler is not None:
+            return handler(session, tree, stmt, stmt.text), translate_ms
+        if isinstance(tree, exp.Query):
+            return run_query(session, tree, stmt, stmt.text), translate_ms
+        raise UnsupportedSqlError(
+            f"{type(tree).__name__.upper()} statements are not supported by the local engine",
+            line=stmt.line,
+        )
+
+    def _rollback(self, session: Session) -> None:
+        try:
+            session.conn.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # the transaction was already aborted by DuckDB
+        for catalog in session.catalogs.values():
+            catalog.invalidate()
+
+
+def _sql_str(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _first_line(err: BaseException) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+def _with_line(err: MaxworksError, line: int) -> MaxworksError:
+    if isinstance(err, SqlError) and err.line is None:
+        return type(err)(err.reason, line=line, code=err.code, hint=err.hint)
+    return err
+
+
+def _duck_error(err: duckdb.Error, stmt: Statement) -> SqlError:
+    """A DuckDB error in MaxCompute's words where we can; never a traceback."""
+    text = _first_line(err)
+    for prefix in ("Binder Error: ", "Catalog Error: ", "Conversion Error: ", "Invalid Input Error: ",
+                   "Parser Error: ", "Constraint Error: ", "Out of Range Error: ", "Not implemented Error: "):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+            break
+    return SqlError(f"execution failed: {text}", line=stmt.line, code="ODPS-0130071")
+
+
+def _failed(stmt: Statement, err: MaxworksError) -> StatementResult:
+    sql_err = err if isinstance(err, SqlError) else SqlError(err.message, line=stmt.line, hint=err.hint)
+    return StatementResult(index=stmt.index, line=stmt.line, sql=stmt.text, kind="query", error=sql_err)
+
+
+def _replace(result: StatementResult, **changes: Any) -> StatementResult:
+    from dataclasses import replace
+
+    return replace(result, **changes)

@@ -1,0 +1,1 @@
+"""The maxworks terminal app (Textual). Talks to engine.api only."""
