@@ -11,12 +11,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from engine.executors.local.lifecycle_types import Reclaimed
 from engine.executors.records import ScriptResult
 from engine.identity import current_user
 from engine.workspace import Environment, Workspace
+
+if TYPE_CHECKING:
+    from engine.studio.service import Studio
 
 # Names every script can use without declaring them (DataWorks' Run fills these in).
 IMPLICIT_PARAMS = ("bizdate", "cyctime", "gmtdate", "bizmonth")
@@ -59,6 +63,14 @@ class Api:
 
         mode_value: Mode = "basic" if mode == "basic" else "standard"
         return Workspace.init(root, project=project, mode=mode_value, timezone=timezone)
+
+    # -- DataStudio ---------------------------------------------------------------------------
+    @property
+    def studio(self) -> Studio:
+        """Nodes, commit, deploy, versions (engine.studio.service)."""
+        from engine.studio.service import Studio
+
+        return Studio(self.workspace, user=self.user, clock=self.clock)
 
     # -- SQL ----------------------------------------------------------------------------------
     def run_sql(

@@ -1,0 +1,1 @@
+"""DataStudio: nodes and workflows as files, versions, commit and deploy."""
