@@ -78,3 +78,112 @@ def m003_studio(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db["deployments"].create_index(["node_id", "deployed_at"])
+
+
+@MIGRATIONS()
+def m004_scheduler(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE instances (
+            id INTEGER PRIMARY KEY,
+            node_id INTEGER NOT NULL,
+            node_name TEXT NOT NULL,
+            node_type TEXT NOT NULL,
+            version INTEGER NOT NULL,          -- deployed version (test runs: 0 = working copy)
+            dag_type INTEGER NOT NULL,          -- 0 recurring, 1 manual, 2 test, 3 backfill
+            dag_id INTEGER NOT NULL DEFAULT 0,  -- backfill / test run id (0 for recurring)
+            env TEXT NOT NULL,                  -- prod | dev
+            bizdate TEXT NOT NULL,              -- YYYYMMDD
+            cyctime TEXT NOT NULL,              -- YYYY-MM-DD HH:MM:SS, workspace time zone
+            state INTEGER NOT NULL,             -- engine.scheduler.model.State
+            sched_type INTEGER NOT NULL,        -- engine.scheduler.model.SchedType
+            frozen INTEGER NOT NULL DEFAULT 0,  -- instance-level freeze (blocks it and descendants)
+            forced_success INTEGER NOT NULL DEFAULT 0,
+            pending_upstream INTEGER NOT NULL DEFAULT 0,
+            priority INTEGER NOT NULL,
+            resource_group TEXT NOT NULL,
+            run_no INTEGER NOT NULL DEFAULT 0,
+            rerun_mode TEXT NOT NULL DEFAULT 'always',
+            retries_left INTEGER NOT NULL DEFAULT 0,
+            retry_interval_minutes INTEGER NOT NULL DEFAULT 0,
+            next_try_at TEXT,                   -- auto-rerun: not before this time
+            timeout_minutes INTEGER NOT NULL DEFAULT 0,
+            spec_override TEXT,                 -- test runs of the working copy: the NodeSpec JSON
+            params TEXT NOT NULL DEFAULT '{}',  -- resolved at generation (JSON)
+            outputs TEXT,                       -- assignment node outputs (JSON)
+            handle TEXT,                        -- executor job id, stored before waiting
+            leader TEXT,                        -- lease holder that started the current run
+            error TEXT,
+            created_at TEXT NOT NULL,
+            wait_time_at TEXT,
+            wait_res_at TEXT,
+            started_at TEXT,
+            finished_at TEXT
+        );
+        CREATE UNIQUE INDEX instances_identity ON instances (dag_type, dag_id, node_id, cyctime);
+        CREATE INDEX instances_bizdate_state ON instances (bizdate, state, id);
+        CREATE INDEX instances_active ON instances (state, pending_upstream) WHERE state < 5;
+        CREATE INDEX instances_node_cyctime ON instances (node_id, dag_type, cyctime);
+        CREATE INDEX instances_dag ON instances (dag_id, dag_type);
+        CREATE INDEX instances_state_id ON instances (state, id);
+
+        CREATE TABLE instance_deps (
+            instance_id INTEGER NOT NULL,
+            upstream_id INTEGER NOT NULL,
+            cross_cycle INTEGER NOT NULL DEFAULT 0,
+            via TEXT,                           -- the upstream output name (branch selection)
+            removed INTEGER NOT NULL DEFAULT 0, -- "remove upstream dependencies" (emergency op)
+            PRIMARY KEY (instance_id, upstream_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX instance_deps_upstream ON instance_deps (upstream_id, instance_id);
+
+        CREATE TABLE generated_days (day TEXT PRIMARY KEY, generated_at TEXT NOT NULL, instances INTEGER NOT NULL);
+
+        CREATE TABLE backfills (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            root TEXT NOT NULL,
+            nodes TEXT NOT NULL,        -- JSON list of node names (selected)
+            excluded TEXT NOT NULL,     -- JSON list (dry-run)
+            ranges TEXT NOT NULL,       -- JSON list of [from, to] bizdates
+            parallel INTEGER NOT NULL,
+            descending INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            code TEXT NOT NULL,          -- DataWorks event code, e.g. instance-status-changes
+            instance_id INTEGER,
+            node_name TEXT,
+            operator TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX events_instance ON events (instance_id, id);
+        CREATE INDEX events_code ON events (code, id);
+
+        CREATE TABLE usage_ledger (
+            instance_id INTEGER NOT NULL,
+            run_no INTEGER NOT NULL,
+            day TEXT NOT NULL,           -- the day the billable run succeeded
+            dag_type INTEGER NOT NULL,
+            env TEXT NOT NULL,
+            PRIMARY KEY (instance_id, run_no)
+        ) WITHOUT ROWID;
+        CREATE INDEX usage_ledger_day ON usage_ledger (day);
+
+        CREATE TABLE leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            acquired_at REAL NOT NULL,
+            heartbeat_at REAL NOT NULL,
+            expires_at REAL NOT NULL
+        );
+
+        CREATE TABLE node_freezes (node_name TEXT PRIMARY KEY, frozen_by TEXT NOT NULL, frozen_at TEXT NOT NULL);
+        """
+    )

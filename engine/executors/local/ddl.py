@@ -254,9 +254,10 @@ def drop(session: Session, tree: exp.Drop, stmt: Statement, sql: str) -> Stateme
     kind = (tree.args.get("kind") or "").upper()
     if kind not in ("TABLE", "VIEW"):
         raise UnsupportedSqlError(f"DROP {kind} is not supported by the local engine", line=stmt.line)
-    target = tree.this
-    assert isinstance(target, exp.Table)
-    name = session.resolve(target, stmt.line)
+    tables = tree.args.get("tables") or [tree.this]
+    if len(tables) != 1 or not isinstance(tables[0], exp.Table):
+        raise UnsupportedSqlError("DROP one table at a time", line=stmt.line)
+    name = session.resolve(tables[0], stmt.line)
     meta = session.meta(name)
     if meta is None:
         if tree.args.get("exists"):

@@ -51,8 +51,8 @@ def multi_insert(session: Session, tree: exp.Expression, stmt: Statement, sql: s
     outcomes: list[InsertOutcome] = []
     for i, branch in enumerate(branches):
         select = branch.expression
-        if isinstance(select, exp.Select) and select.args.get("from_") is None and select.args.get("from") is None:
-            select.set("from", source_from.copy())
+        if isinstance(select, exp.Select) and select.args.get("from_") is None:
+            select.from_(source_from.this.copy(), copy=False)
         key = _target_key(branch)
         if key in seen:
             raise SqlError(

@@ -57,7 +57,10 @@ class LocalExecutor:
         clock: Callable[[], datetime] | None = None,
         result_limit: int = DEFAULT_RESULT_LIMIT,
         read_only: bool = False,
+        connection: duckdb.DuckDBPyConnection | None = None,
     ) -> None:
+        """``connection``: a warehouse connection (or cursor) to share, with macros installed;
+        the executor then neither opens nor closes it (the scheduler's worker threads do this)."""
         self.workspace = workspace
         self.env: Environment = env or workspace.config.default_env
         self.project = workspace.config.project_for(self.env)
@@ -66,6 +69,7 @@ class LocalExecutor:
         self.clock = clock or (lambda: datetime.now(tz).replace(tzinfo=None, microsecond=0))
         self.result_limit = result_limit
         self.read_only = read_only
+        self._shared = connection
         self._conn: duckdb.DuckDBPyConnection | None = None
 
     # -- connection ---------------------------------------------------------------------------
@@ -77,34 +81,19 @@ class LocalExecutor:
         self.close()
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        if self._conn is not None:
-            return self._conn
-        conn = duckdb.connect(":memory:")
-        try:
-            for project in self.workspace.config.all_projects:
-                path = self.workspace.warehouse_file(project)
-                if not path.exists():
-                    raise MaxworksError(
-                        f"{path}: the warehouse file of project {project} is missing",
-                        hint="restore it from a backup; `maxworks init` makes new ones only for new workspaces",
-                    )
-                mode = " (READ_ONLY)" if self.read_only else ""
-                conn.execute(f"ATTACH '{_sql_str(str(path))}' AS \"{project}\"{mode}")
-            conn.execute(f'USE "{self.project}"')
-            install_macros(conn, self.workspace.config.timezone)
-        except duckdb.IOException as err:
-            conn.close()
-            raise MaxworksError(
-                f"cannot open the warehouse: {_first_line(err)}",
-                hint="another maxworks process (the scheduler or an app) may hold it; the embedded engine allows one writer",
-            ) from None
-        self._conn = conn
-        return conn
+        if self._conn is None:
+            if self._shared is not None:
+                self._conn = self._shared
+            else:
+                self._conn = open_warehouse(self.workspace, read_only=self.read_only)
+                install_macros(self._conn, self.workspace.config.timezone)
+        self._conn.execute(f'USE "{self.project}"')
+        return self._conn
 
     def close(self) -> None:
-        if self._conn is not None:
+        if self._conn is not None and self._shared is None:
             self._conn.close()
-            self._conn = None
+        self._conn = None
 
     # -- running ------------------------------------------------------------------------------
     def session(self, flags: Mapping[str, str] | None = None) -> Session:
@@ -195,6 +184,31 @@ class LocalExecutor:
             pass  # the transaction was already aborted by DuckDB
         for catalog in session.catalogs.values():
             catalog.invalidate()
+
+
+def open_warehouse(workspace: Workspace, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """One DuckDB connection with every project's warehouse file attached under its name."""
+    conn = duckdb.connect(":memory:")
+    try:
+        for project in workspace.config.all_projects:
+            path = workspace.warehouse_file(project)
+            if not path.exists():
+                raise MaxworksError(
+                    f"{path}: the warehouse file of project {project} is missing",
+                    hint="restore it from a backup; `maxworks init` makes new ones only for new workspaces",
+                )
+            mode = " (READ_ONLY)" if read_only else ""
+            conn.execute(f"ATTACH '{_sql_str(str(path))}' AS \"{project}\"{mode}")
+    except duckdb.IOException as err:
+        conn.close()
+        raise MaxworksError(
+            f"cannot open the warehouse: {_first_line(err)}",
+            hint="another maxworks process (the scheduler or an app) may hold it; the embedded engine allows one writer",
+        ) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _sql_str(text: str) -> str:
