@@ -22,9 +22,6 @@ from engine.workspace import Environment, Workspace
 if TYPE_CHECKING:
     from engine.studio.service import Studio
 
-# Names every script can use without declaring them (DataWorks' Run fills these in).
-IMPLICIT_PARAMS = ("bizdate", "cyctime", "gmtdate", "bizmonth")
-
 
 @dataclass(frozen=True)
 class SqlRun:
@@ -58,7 +55,9 @@ class Api:
 
     # -- workspace ----------------------------------------------------------------------------
     @staticmethod
-    def init_workspace(root: Path, *, project: str, mode: str = "standard", timezone: str = "Asia/Shanghai") -> Workspace:
+    def init_workspace(
+        root: Path, *, project: str, mode: str = "standard", timezone: str = "Asia/Shanghai"
+    ) -> Workspace:
         from engine.workspace.config import Mode
 
         mode_value: Mode = "basic" if mode == "basic" else "standard"
@@ -87,6 +86,7 @@ class Api:
         (default: yesterday in the workspace time zone), then every statement in order."""
         from engine.executors.local.executor import LocalExecutor
         from engine.params import ParamContext, evaluate, substitute
+        from engine.params.implicit import implicit_values
 
         env = env or self.workspace.config.default_env
         project = self.workspace.config.project_for(env)
@@ -94,7 +94,7 @@ class Api:
             ctx = ParamContext.for_cyctime(cyctime)
         else:
             ctx = ParamContext.for_bizdate(bizdate or (self.clock().date() - timedelta(days=1)))
-        values = {name: evaluate(f"${name}", ctx) for name in IMPLICIT_PARAMS}
+        values = implicit_values(ctx)
         for name, value in (params or {}).items():
             values[name] = evaluate(value, ctx) if "$" in value else value
         text = substitute(script, values, ctx)
@@ -105,12 +105,18 @@ class Api:
         return SqlRun(result, env, project, ctx.bizdate, ctx.cyctime, values, history_id)
 
     def _record(
-        self, text: str, result: ScriptResult, env: str, project: str, bizdate: date, started: datetime
+        self,
+        text: str,
+        result: ScriptResult,
+        env: str,
+        project: str,
+        bizdate: date,
+        started: datetime,
     ) -> int:
         db = self.workspace.open_state()
         try:
             err = result.error
-            table = db["query_history"]
+            table = db.table("query_history")
             table.insert(
                 {
                     "started_at": started.isoformat(sep=" "),
@@ -128,14 +134,17 @@ class Api:
                     "script": text,
                 }
             )
-            return int(table.last_pk)  # type: ignore[arg-type]
+            return int(table.last_pk or 0)
         finally:
             db.close()
 
     # -- lifecycle ----------------------------------------------------------------------------
-    def lifecycle_sweep(self, *, now: datetime | None = None, dry_run: bool = False) -> list[Reclaimed]:
+    def lifecycle_sweep(
+        self, *, now: datetime | None = None, dry_run: bool = False
+    ) -> list[Reclaimed]:
         from engine.executors.local.lifecycle import sweep
 
         return sweep(self.workspace, now=now or self.clock(), dry_run=dry_run, user=self.user)
+
 
 __all__ = ["Api", "Reclaimed", "SqlRun"]

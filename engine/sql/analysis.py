@@ -27,11 +27,11 @@ class TableName:
         return f"{self.project}.{self.name}"
 
 
-def cte_names(tree: exp.Expression) -> set[str]:
+def cte_names(tree: exp.Expr) -> set[str]:
     return {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
 
 
-def real_tables(tree: exp.Expression) -> Iterator[exp.Table]:
+def real_tables(tree: exp.Expr) -> Iterator[exp.Table]:
     """Every reference to a stored table or view (not CTEs, not table functions)."""
     ctes = cte_names(tree)
     for table in tree.find_all(exp.Table):
@@ -87,7 +87,7 @@ def resolve(
     return TableName(project, name)
 
 
-def check_order_by_limit(tree: exp.Expression, line: int | None) -> None:
+def check_order_by_limit(tree: exp.Expr, line: int | None) -> None:
     """MaxCompute rejects ORDER BY without LIMIT unless odps.sql.validate.orderby.limit=false."""
     for node in tree.find_all(exp.Select, exp.SetOperation):
         if node.args.get("order") is not None and node.args.get("limit") is None:
@@ -101,7 +101,7 @@ def check_order_by_limit(tree: exp.Expression, line: int | None) -> None:
 
 
 def check_full_scan(
-    tree: exp.Expression,
+    tree: exp.Expr,
     partition_columns: Callable[[exp.Table], tuple[TableName, list[str]] | None],
     line: int | None,
 ) -> None:
@@ -128,11 +128,11 @@ def check_full_scan(
 
 
 def _has_partition_predicate(table: exp.Table, wanted: set[str]) -> bool:
-    node: exp.Expression | None = table
+    node: exp.Expr | None = table
     while node is not None:
         node = node.parent
         if isinstance(node, (exp.Select, exp.Update, exp.Delete, exp.Merge)):
-            conditions: list[exp.Expression] = []
+            conditions: list[exp.Expr] = []
             where = node.args.get("where")
             if where is not None:
                 conditions.append(where)
@@ -149,7 +149,7 @@ def _has_partition_predicate(table: exp.Table, wanted: set[str]) -> bool:
     return False
 
 
-def output_names(query: exp.Expression) -> list[str] | None:
+def output_names(query: exp.Expr) -> list[str] | None:
     """MaxCompute's names for a query's columns: alias, column name, else ``_c<position>``.
 
     None where a ``*`` makes the names known only at run time.

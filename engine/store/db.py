@@ -18,7 +18,9 @@ def open_state(path: Path, *, create: bool = False) -> sqlite_utils.Database:
             hint="the workspace's .maxworks/ folder was removed; restore it or run `maxworks init` in a new directory",
         )
     try:
-        conn = sqlite3.connect(str(path), timeout=10.0, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            str(path), timeout=10.0, isolation_level=None, check_same_thread=False
+        )
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")

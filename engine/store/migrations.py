@@ -10,13 +10,13 @@ MIGRATIONS = Migrations("maxworks")
 
 @MIGRATIONS()
 def m001_workspace_meta(db: sqlite_utils.Database) -> None:
-    db["workspace_meta"].create({"key": str, "value": str}, pk="key")
+    db.table("workspace_meta").create({"key": str, "value": str}, pk="key")
 
 
 @MIGRATIONS()
 def m002_query_history(db: sqlite_utils.Database) -> None:
     # Every ad-hoc SQL run, with who ran it and what it touched (later: audit, Data Map "last access").
-    db["query_history"].create(
+    db.table("query_history").create(
         {
             "id": int,
             "started_at": str,
@@ -35,16 +35,16 @@ def m002_query_history(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["query_history"].create_index(["started_at"])
+    db.table("query_history").create_index(["started_at"])
 
 
 @MIGRATIONS()
 def m003_studio(db: sqlite_utils.Database) -> None:
     # Stable ids for node names ($nodeid), kept across renames of the files and undeploys.
-    db["nodes"].create({"id": int, "name": str, "created_at": str}, pk="id")
-    db["nodes"].create_index(["name"], unique=True)
+    db.table("nodes").create({"id": int, "name": str, "created_at": str}, pk="id")
+    db.table("nodes").create_index(["name"], unique=True)
     # Immutable snapshots made by commit. change: new | modify | delete.
-    db["node_versions"].create(
+    db.table("node_versions").create(
         {
             "id": int,
             "node_id": int,
@@ -58,14 +58,14 @@ def m003_studio(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("node_id", "nodes", "id")],
     )
-    db["node_versions"].create_index(["node_id", "version"], unique=True)
+    db.table("node_versions").create_index(["node_id", "version"], unique=True)
     # What production runs: one row per deployed node, pointing at an immutable version.
-    db["deployed"].create(
+    db.table("deployed").create(
         {"node_id": int, "version": int, "spec": str, "deployed_by": str, "deployed_at": str},
         pk="node_id",
         foreign_keys=[("node_id", "nodes", "id")],
     )
-    db["deployments"].create(
+    db.table("deployments").create(
         {
             "id": int,
             "node_id": int,
@@ -77,7 +77,7 @@ def m003_studio(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["deployments"].create_index(["node_id", "deployed_at"])
+    db.table("deployments").create_index(["node_id", "deployed_at"])
 
 
 @MIGRATIONS()
@@ -99,6 +99,8 @@ def m004_scheduler(db: sqlite_utils.Database) -> None:
             sched_type INTEGER NOT NULL,        -- engine.scheduler.model.SchedType
             frozen INTEGER NOT NULL DEFAULT 0,  -- instance-level freeze (blocks it and descendants)
             forced_success INTEGER NOT NULL DEFAULT 0,
+            kill_requested INTEGER NOT NULL DEFAULT 0,
+            billable INTEGER NOT NULL DEFAULT 1,    -- 0: DataStudio test runs (never billed)
             pending_upstream INTEGER NOT NULL DEFAULT 0,
             priority INTEGER NOT NULL,
             resource_group TEXT NOT NULL,

@@ -177,9 +177,12 @@ class Catalog:
         return meta
 
     def names(self) -> list[str]:
-        return [r[0] for r in self.conn.execute(f"SELECT name FROM {self.m}.tables ORDER BY name").fetchall()]
+        return [
+            r[0]
+            for r in self.conn.execute(f"SELECT name FROM {self.m}.tables ORDER BY name").fetchall()
+        ]
 
-    def list(self) -> list[TableMeta]:
+    def tables(self) -> list[TableMeta]:
         return [t for t in (self.get(n) for n in self.names()) if t is not None]
 
     def put(self, meta: TableMeta, now: datetime) -> None:
@@ -204,7 +207,8 @@ class Catalog:
             ],
         )
         rows = [
-            (key, i, c.name.lower(), c.odps_type, c.comment, False) for i, c in enumerate(meta.columns)
+            (key, i, c.name.lower(), c.odps_type, c.comment, False)
+            for i, c in enumerate(meta.columns)
         ] + [
             (key, len(meta.columns) + i, c.name.lower(), c.odps_type, c.comment, True)
             for i, c in enumerate(meta.partition_columns)
@@ -223,13 +227,16 @@ class Catalog:
     def touch(self, name: str, now: datetime, *, ddl: bool = False) -> None:
         sets = "modified_at = ?, ddl_at = ?" if ddl else "modified_at = ?"
         params: list[Any] = [now, now] if ddl else [now]
-        self.conn.execute(f"UPDATE {self.m}.tables SET {sets} WHERE name = ?", [*params, name.lower()])
+        self.conn.execute(
+            f"UPDATE {self.m}.tables SET {sets} WHERE name = ?", [*params, name.lower()]
+        )
         self._cache.pop(name.lower(), None)
 
     def update(self, name: str, **fields: Any) -> None:
         assignments = ", ".join(f"{k} = ?" for k in fields)
         self.conn.execute(
-            f"UPDATE {self.m}.tables SET {assignments} WHERE name = ?", [*fields.values(), name.lower()]
+            f"UPDATE {self.m}.tables SET {assignments} WHERE name = ?",
+            [*fields.values(), name.lower()],
         )
         self._cache.pop(name.lower(), None)
 
@@ -248,10 +255,20 @@ class Catalog:
             f"WHERE table_name = ? AND spec = ?",
             [name.lower(), spec],
         ).fetchone()
-        return None if row is None else PartitionMeta(row[0], tuple(json.loads(row[1])), row[2], row[3], row[4])
+        return (
+            None
+            if row is None
+            else PartitionMeta(row[0], tuple(json.loads(row[1])), row[2], row[3], row[4])
+        )
 
     def upsert_partitions(
-        self, name: str, parts: Sequence[tuple[tuple[str, ...], int]], meta: TableMeta, now: datetime, *, touched: bool = True
+        self,
+        name: str,
+        parts: Sequence[tuple[tuple[str, ...], int]],
+        meta: TableMeta,
+        now: datetime,
+        *,
+        touched: bool = True,
     ) -> None:
         """Record partitions (values, row_count); ``touched`` moves their modification time."""
         key = name.lower()
@@ -272,5 +289,6 @@ class Catalog:
 
     def drop_partition(self, name: str, spec: str) -> None:
         self.conn.execute(
-            f"DELETE FROM {self.m}.partitions WHERE table_name = ? AND spec = ?", [name.lower(), spec]
+            f"DELETE FROM {self.m}.partitions WHERE table_name = ? AND spec = ?",
+            [name.lower(), spec],
         )

@@ -5,6 +5,7 @@ Every handler changes the DuckDB table and its ``_mw`` metadata in the caller's 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlglot import exp
@@ -24,7 +25,9 @@ EXISTS_CODE = "ODPS-0110061"
 
 
 def _result(stmt: Statement, sql: str, message: str, **kw: Any) -> StatementResult:
-    return StatementResult(index=stmt.index, line=stmt.line, sql=sql, kind="ddl", message=message, **kw)
+    return StatementResult(
+        index=stmt.index, line=stmt.line, sql=sql, kind="ddl", message=message, **kw
+    )
 
 
 # -- CREATE ---------------------------------------------------------------------------------
@@ -33,7 +36,9 @@ def create(session: Session, tree: exp.Create, stmt: Statement, sql: str) -> Sta
     if kind == "VIEW":
         return _create_view(session, tree, stmt, sql)
     if kind != "TABLE":
-        raise UnsupportedSqlError(f"CREATE {kind} is not supported by the local engine", line=stmt.line)
+        raise UnsupportedSqlError(
+            f"CREATE {kind} is not supported by the local engine", line=stmt.line
+        )
     target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
     assert isinstance(target, exp.Table)
     name = session.resolve(target, stmt.line)
@@ -42,7 +47,9 @@ def create(session: Session, tree: exp.Create, stmt: Statement, sql: str) -> Sta
     props = _properties(tree)
     if existing is not None:
         if tree.args.get("exists"):
-            return _result(stmt, sql, f"table {name} already exists; nothing changed", tables_written=())
+            return _result(
+                stmt, sql, f"table {name} already exists; nothing changed", tables_written=()
+            )
         if not tree.args.get("replace"):
             raise SqlError(
                 f"Failed to run ddltask - AlreadyExistsException(message:Table {name} already exists)",
@@ -75,13 +82,19 @@ def create(session: Session, tree: exp.Create, stmt: Statement, sql: str) -> Sta
             f"SELECT * FROM {duck_table(source.project, source.name)} LIMIT 0"
         )
         catalog.put(meta, now)
-        return _result(stmt, sql, f"created table {name} like {source.qualified}", tables_written=(str(name),))
+        return _result(
+            stmt, sql, f"created table {name} like {source.qualified}", tables_written=(str(name),)
+        )
     if query is not None:
         read = prepare_reads(session, query, stmt.line)
         if isinstance(query, exp.Select):
             analysis.name_expressions(query)
-        session.conn.execute(f"CREATE TABLE {duck_table(name.project, name.name)} AS {to_sql(session, query)}")
-        described = session.conn.execute(f"DESCRIBE {duck_table(name.project, name.name)}").fetchall()
+        session.conn.execute(
+            f"CREATE TABLE {duck_table(name.project, name.name)} AS {to_sql(session, query)}"
+        )
+        described = session.conn.execute(
+            f"DESCRIBE {duck_table(name.project, name.name)}"
+        ).fetchall()
         meta = TableMeta(
             project=name.project,
             name=name.name,
@@ -90,7 +103,9 @@ def create(session: Session, tree: exp.Create, stmt: Statement, sql: str) -> Sta
             lifecycle=props.get("lifecycle"),
             owner=session.user,
         )
-        count = session.conn.execute(f"SELECT count(*) FROM {duck_table(name.project, name.name)}").fetchone()
+        count = session.conn.execute(
+            f"SELECT count(*) FROM {duck_table(name.project, name.name)}"
+        ).fetchone()
         catalog.put(meta, now)
         rows = int(count[0]) if count else 0
         return _result(
@@ -103,16 +118,24 @@ def create(session: Session, tree: exp.Create, stmt: Statement, sql: str) -> Sta
         )
 
     if not isinstance(tree.this, exp.Schema):
-        raise SqlError(f"CREATE TABLE {name} needs a column list, AS SELECT or LIKE", line=stmt.line)
+        raise SqlError(
+            f"CREATE TABLE {name} needs a column list, AS SELECT or LIKE", line=stmt.line
+        )
     columns, primary_key, defs = _column_defs(tree.this.expressions, stmt.line)
     part_defs: list[exp.ColumnDef] = props.get("partitioned_by", [])
     pcols, _, pdefs = _column_defs(part_defs, stmt.line)
     names = [c.name for c in columns + pcols]
     dupes = {n for n in names if names.count(n) > 1}
     if dupes:
-        raise SqlError(f"column {sorted(dupes)[0]} is defined twice in {name}", line=stmt.line, code="ODPS-0130071")
+        raise SqlError(
+            f"column {sorted(dupes)[0]} is defined twice in {name}",
+            line=stmt.line,
+            code="ODPS-0130071",
+        )
     if len(pcols) > 6:
-        raise SqlError("a table has at most 6 partition levels", line=stmt.line, code="ODPS-0130071")
+        raise SqlError(
+            "a table has at most 6 partition levels", line=stmt.line, code="ODPS-0130071"
+        )
     tblprops: dict[str, str] = props.get("tblproperties", {})
     transactional = tblprops.get("transactional", "false").lower() == "true"
     if primary_key and not transactional:
@@ -133,7 +156,9 @@ def create(session: Session, tree: exp.Create, stmt: Statement, sql: str) -> Sta
         primary_key=primary_key,
         properties=tblprops,
     )
-    session.conn.execute(f"CREATE TABLE {duck_table(name.project, name.name)} ({', '.join(defs + pdefs)})")
+    session.conn.execute(
+        f"CREATE TABLE {duck_table(name.project, name.name)} ({', '.join(defs + pdefs)})"
+    )
     catalog.put(meta, now)
     extra = f", partitioned by ({', '.join(c.name for c in pcols)})" if pcols else ""
     life = f", lifecycle {meta.lifecycle} days" if meta.lifecycle is not None else ""
@@ -157,7 +182,9 @@ def _create_view(session: Session, tree: exp.Create, stmt: Statement, sql: str) 
     read = prepare_reads(session, query, stmt.line)
     if isinstance(query, exp.Select):
         analysis.name_expressions(query)
-    session.conn.execute(f"CREATE VIEW {duck_table(name.project, name.name)} AS {to_sql(session, query)}")
+    session.conn.execute(
+        f"CREATE VIEW {duck_table(name.project, name.name)} AS {to_sql(session, query)}"
+    )
     described = session.conn.execute(f"DESCRIBE {duck_table(name.project, name.name)}").fetchall()
     meta = TableMeta(
         project=name.project,
@@ -170,11 +197,17 @@ def _create_view(session: Session, tree: exp.Create, stmt: Statement, sql: str) 
     )
     catalog.put(meta, session.clock())
     return _result(
-        stmt, sql, f"created view {name}", tables_read=tuple(m.qualified for m in read), tables_written=(str(name),)
+        stmt,
+        sql,
+        f"created view {name}",
+        tables_read=tuple(m.qualified for m in read),
+        tables_written=(str(name),),
     )
 
 
-def _column_defs(items: list[exp.Expression], line: int) -> tuple[list[ColumnMeta], list[str], list[str]]:
+def _column_defs(
+    items: Sequence[exp.Expr], line: int
+) -> tuple[list[ColumnMeta], list[str], list[str]]:
     columns: list[ColumnMeta] = []
     primary_key: list[str] = []
     defs: list[str] = []
@@ -189,19 +222,23 @@ def _column_defs(items: list[exp.Expression], line: int) -> tuple[list[ColumnMet
             raise SqlError(f"column {item.name} needs a type", line=line, code="ODPS-0130161")
         comment = None
         not_null = False
-        default: exp.Expression | None = None
+        default: exp.Expr | None = None
         for constraint in item.args.get("constraints") or []:
             ckind = constraint.args.get("kind")
             if isinstance(ckind, exp.CommentColumnConstraint):
                 comment = ckind.this.name
-            elif isinstance(ckind, exp.NotNullColumnConstraint) and not ckind.args.get("allow_null"):
+            elif isinstance(ckind, exp.NotNullColumnConstraint) and not ckind.args.get(
+                "allow_null"
+            ):
                 not_null = True
             elif isinstance(ckind, exp.DefaultColumnConstraint):
                 default = ckind.this
             elif isinstance(ckind, exp.PrimaryKeyColumnConstraint):
                 primary_key.append(item.name.lower())
             else:
-                raise UnsupportedSqlError(f"column constraint {constraint.sql()} is not supported", line=line)
+                raise UnsupportedSqlError(
+                    f"column constraint {constraint.sql()} is not supported", line=line
+                )
         name = item.name.lower()
         columns.append(ColumnMeta(name, odps_type_name(kind), comment))
         ddl = f"{duck_ident(name)} {duckdb_type(kind).sql(dialect='duckdb')}"
@@ -221,7 +258,9 @@ def _properties(tree: exp.Create) -> dict[str, Any]:
         cls = type(prop).__name__
         if isinstance(prop, exp.PartitionedByProperty):
             schema = prop.this
-            out["partitioned_by"] = list(schema.expressions) if isinstance(schema, exp.Schema) else []
+            out["partitioned_by"] = (
+                list(schema.expressions) if isinstance(schema, exp.Schema) else []
+            )
         elif isinstance(prop, exp.SchemaCommentProperty):
             out["comment"] = prop.this.name
         elif isinstance(prop, exp.LikeProperty):
@@ -232,7 +271,7 @@ def _properties(tree: exp.Create) -> dict[str, Any]:
         elif isinstance(prop, exp.Property):
             key = prop.name.lower()
             value = prop.args.get("value")
-            text = value.name if isinstance(value, exp.Expression) else str(value)
+            text = value.name if isinstance(value, exp.Expr) else str(value)
             if key == "lifecycle":
                 out["lifecycle"] = _positive_int(value, "LIFECYCLE")
             else:
@@ -243,9 +282,11 @@ def _properties(tree: exp.Create) -> dict[str, Any]:
 
 
 def _positive_int(value: Any, what: str) -> int:
-    text = value.name if isinstance(value, exp.Expression) else str(value)
+    text = value.name if isinstance(value, exp.Expr) else str(value)
     if not text.isdigit() or int(text) < 1:
-        raise SqlError(f"{what} must be a positive number of days, not {text!r}", code="ODPS-0130161")
+        raise SqlError(
+            f"{what} must be a positive number of days, not {text!r}", code="ODPS-0130161"
+        )
     return int(text)
 
 
@@ -253,7 +294,9 @@ def _positive_int(value: Any, what: str) -> int:
 def drop(session: Session, tree: exp.Drop, stmt: Statement, sql: str) -> StatementResult:
     kind = (tree.args.get("kind") or "").upper()
     if kind not in ("TABLE", "VIEW"):
-        raise UnsupportedSqlError(f"DROP {kind} is not supported by the local engine", line=stmt.line)
+        raise UnsupportedSqlError(
+            f"DROP {kind} is not supported by the local engine", line=stmt.line
+        )
     tables = tree.args.get("tables") or [tree.this]
     if len(tables) != 1 or not isinstance(tables[0], exp.Table):
         raise UnsupportedSqlError("DROP one table at a time", line=stmt.line)
@@ -283,7 +326,9 @@ def _drop_physical(session: Session, meta: TableMeta) -> None:
 
 
 # -- TRUNCATE -------------------------------------------------------------------------------
-def truncate(session: Session, tree: exp.TruncateTable, stmt: Statement, sql: str) -> StatementResult:
+def truncate(
+    session: Session, tree: exp.TruncateTable, stmt: Statement, sql: str
+) -> StatementResult:
     tables = tree.expressions
     if len(tables) != 1:
         raise UnsupportedSqlError("TRUNCATE one table at a time", line=stmt.line)
@@ -307,7 +352,13 @@ def truncate(session: Session, tree: exp.TruncateTable, stmt: Statement, sql: st
         catalog.upsert_partitions(meta.name, [(p.values, 0) for p in parts], meta, now)
         what = meta.qualified
     catalog.touch(meta.name, now)
-    return _result(stmt, sql, f"truncated {what} ({deleted:,} rows removed)", rows_affected=deleted, tables_written=(meta.qualified,))
+    return _result(
+        stmt,
+        sql,
+        f"truncated {what} ({deleted:,} rows removed)",
+        rows_affected=deleted,
+        tables_written=(meta.qualified,),
+    )
 
 
 def _count(cursor: Any) -> int:
@@ -318,7 +369,9 @@ def _count(cursor: Any) -> int:
 # -- ALTER ----------------------------------------------------------------------------------
 def alter(session: Session, tree: exp.Alter, stmt: Statement, sql: str) -> StatementResult:
     if (tree.args.get("kind") or "").upper() != "TABLE":
-        raise UnsupportedSqlError("only ALTER TABLE is supported by the local engine", line=stmt.line)
+        raise UnsupportedSqlError(
+            "only ALTER TABLE is supported by the local engine", line=stmt.line
+        )
     table = tree.this
     assert isinstance(table, exp.Table)
     meta = session.require(table, stmt.line)
@@ -329,7 +382,7 @@ def alter(session: Session, tree: exp.Alter, stmt: Statement, sql: str) -> State
     return _result(stmt, sql, "; ".join(messages), tables_written=(meta.qualified,))
 
 
-def _alter_action(session: Session, meta: TableMeta, action: exp.Expression, stmt: Statement) -> str:
+def _alter_action(session: Session, meta: TableMeta, action: exp.Expr, stmt: Statement) -> str:
     catalog = session.catalog(meta.project)
     now = session.clock()
     target = duck_table(meta.project, meta.name)
@@ -348,10 +401,16 @@ def _alter_action(session: Session, meta: TableMeta, action: exp.Expression, stm
                     code=EXISTS_CODE,
                     hint="use ADD IF NOT EXISTS PARTITION",
                 )
-            catalog.upsert_partitions(meta.name, [(tuple(v for _, v in clause.static), 0)], meta, now)
+            catalog.upsert_partitions(
+                meta.name, [(tuple(v for _, v in clause.static), 0)], meta, now
+            )
             added.append(spec_text)
         catalog.touch(meta.name, now, ddl=True)
-        return f"added partition {', '.join(added)} to {meta.qualified}" if added else "partition exists; nothing changed"
+        return (
+            f"added partition {', '.join(added)} to {meta.qualified}"
+            if added
+            else "partition exists; nothing changed"
+        )
     if isinstance(action, exp.DropPartition):
         dropped = []
         for spec in action.expressions:
@@ -371,14 +430,22 @@ def _alter_action(session: Session, meta: TableMeta, action: exp.Expression, stm
             catalog.drop_partition(meta.name, spec_text)
             dropped.append(spec_text)
         catalog.touch(meta.name, now, ddl=True)
-        return f"dropped partition {', '.join(dropped)} of {meta.qualified}" if dropped else "no such partition; nothing changed"
+        return (
+            f"dropped partition {', '.join(dropped)} of {meta.qualified}"
+            if dropped
+            else "no such partition; nothing changed"
+        )
     if isinstance(action, exp.Schema) or type(action).__name__ == "AddColumns":
         items = action.expressions
         new_cols, _, defs = _column_defs(items, stmt.line)
         existing = {c.name for c in meta.all_columns}
         for c in new_cols:
             if c.name in existing:
-                raise SqlError(f"column {c.name} already exists in {meta.qualified}", line=stmt.line, code="ODPS-0130071")
+                raise SqlError(
+                    f"column {c.name} already exists in {meta.qualified}",
+                    line=stmt.line,
+                    code="ODPS-0130071",
+                )
         _add_columns(session, meta, new_cols, defs)
         updated = TableMeta(**{**meta.__dict__, "columns": meta.columns + new_cols})
         updated.ddl_at = now
@@ -389,18 +456,28 @@ def _alter_action(session: Session, meta: TableMeta, action: exp.Expression, stm
         assert isinstance(new, exp.Table)
         new_name = new.name.lower()
         if catalog.get(new_name) is not None:
-            raise SqlError(f"table {meta.project}.{new_name} already exists", line=stmt.line, code=EXISTS_CODE)
-        session.conn.execute(f"ALTER {'VIEW' if meta.is_view else 'TABLE'} {target} RENAME TO {duck_ident(new_name)}")
+            raise SqlError(
+                f"table {meta.project}.{new_name} already exists", line=stmt.line, code=EXISTS_CODE
+            )
+        session.conn.execute(
+            f"ALTER {'VIEW' if meta.is_view else 'TABLE'} {target} RENAME TO {duck_ident(new_name)}"
+        )
         parts = catalog.partitions(meta.name)
         catalog.drop(meta.name)
         renamed = TableMeta(**{**meta.__dict__, "name": new_name})
         catalog.put(renamed, now)
-        catalog.upsert_partitions(new_name, [(p.values, p.row_count) for p in parts], renamed, now, touched=False)
+        catalog.upsert_partitions(
+            new_name, [(p.values, p.row_count) for p in parts], renamed, now, touched=False
+        )
         return f"renamed {meta.qualified} to {meta.project}.{new_name}"
-    raise UnsupportedSqlError(f"ALTER TABLE action {action.sql(dialect='hive')} is not supported", line=stmt.line)
+    raise UnsupportedSqlError(
+        f"ALTER TABLE action {action.sql(dialect='hive')} is not supported", line=stmt.line
+    )
 
 
-def _add_columns(session: Session, meta: TableMeta, cols: list[ColumnMeta], defs: list[str]) -> None:
+def _add_columns(
+    session: Session, meta: TableMeta, cols: list[ColumnMeta], defs: list[str]
+) -> None:
     """New columns go before the partition columns, so the partitions stay the trailing columns."""
     target = duck_table(meta.project, meta.name)
     if not meta.is_partitioned:
@@ -409,7 +486,10 @@ def _add_columns(session: Session, meta: TableMeta, cols: list[ColumnMeta], defs
         return
     tmp = duck_table(meta.project, f"__mw_rebuild_{meta.name}")
     data = ", ".join(duck_ident(c.name) for c in meta.columns)
-    news = ", ".join(f"CAST(NULL AS {d.split(' ', 1)[1].split(' NOT NULL')[0]}) AS {duck_ident(c.name)}" for c, d in zip(cols, defs, strict=True))
+    news = ", ".join(
+        f"CAST(NULL AS {d.split(' ', 1)[1].split(' NOT NULL')[0]}) AS {duck_ident(c.name)}"
+        for c, d in zip(cols, defs, strict=True)
+    )
     parts = ", ".join(duck_ident(c.name) for c in meta.partition_columns)
     session.conn.execute(f"CREATE TABLE {tmp} AS SELECT {data}, {news}, {parts} FROM {target}")
     session.conn.execute(f"DROP TABLE {target}")

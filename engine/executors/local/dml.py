@@ -39,13 +39,15 @@ def insert(session: Session, tree: exp.Insert, stmt: Statement, sql: str) -> Sta
     return _result(stmt, sql, [outcome])
 
 
-def multi_insert(session: Session, tree: exp.Expression, stmt: Statement, sql: str) -> StatementResult:
+def multi_insert(session: Session, tree: exp.Expr, stmt: Statement, sql: str) -> StatementResult:
     branches = [e for e in tree.expressions if isinstance(e, exp.Insert)]
     source = tree.args.get("source")
     if not branches or source is None:
         raise SqlError("multi-insert needs FROM <source> and at least one INSERT", line=stmt.line)
     if len(branches) > 255:
-        raise SqlError("a multi-insert has at most 255 branches", line=stmt.line, code="ODPS-0130071")
+        raise SqlError(
+            "a multi-insert has at most 255 branches", line=stmt.line, code="ODPS-0130071"
+        )
     source_from = source if isinstance(source, exp.From) else exp.From(this=source)
     seen: set[tuple[str, str]] = set()
     outcomes: list[InsertOutcome] = []
@@ -68,7 +70,9 @@ def multi_insert(session: Session, tree: exp.Expression, stmt: Statement, sql: s
 def _target_key(ins: exp.Insert) -> tuple[str, str]:
     target = ins.this.this if isinstance(ins.this, exp.Schema) else ins.this
     part = target.args.get("partition")
-    return target.sql().lower().split(" PARTITION")[0], part.sql().lower() if part is not None else ""
+    return target.sql().lower().split(" PARTITION")[
+        0
+    ], part.sql().lower() if part is not None else ""
 
 
 def _result(stmt: Statement, sql: str, outcomes: list[InsertOutcome]) -> StatementResult:
@@ -78,9 +82,13 @@ def _result(stmt: Statement, sql: str, outcomes: list[InsertOutcome]) -> Stateme
         verb = "overwritten" if o.overwrite else "written"
         where = ""
         if o.partitions:
-            shown = ", ".join(o.partitions[:5]) + (f" (+{len(o.partitions) - 5} more)" if len(o.partitions) > 5 else "")
+            shown = ", ".join(o.partitions[:5]) + (
+                f" (+{len(o.partitions) - 5} more)" if len(o.partitions) > 5 else ""
+            )
             where = f" partition{'s' if len(o.partitions) > 1 else ''} {shown}"
-        messages.append(f"{o.rows:,} row{'s' if o.rows != 1 else ''} {verb} to {o.target.qualified}{where}")
+        messages.append(
+            f"{o.rows:,} row{'s' if o.rows != 1 else ''} {verb} to {o.target.qualified}{where}"
+        )
         parts.extend(f"{o.target.qualified}/{p}" for p in o.partitions)
     return StatementResult(
         index=stmt.index,
@@ -134,7 +142,9 @@ def _insert(session: Session, ins: exp.Insert, stmt: Statement, branch: int) -> 
     if source is None:
         raise SqlError("INSERT needs a SELECT or VALUES", line=line)
     if isinstance(source, exp.Values):
-        source = exp.select("*").from_(exp.Subquery(this=source, alias=exp.TableAlias(this=exp.to_identifier("__mw_values"))))
+        source = exp.select("*").from_(
+            exp.Subquery(this=source, alias=exp.TableAlias(this=exp.to_identifier("__mw_values")))
+        )
     target_node_ids = (table,)
     read = prepare_reads(session, source, line, skip=target_node_ids)
     source_sql = to_sql(session, source)
@@ -145,7 +155,11 @@ def _insert(session: Session, ins: exp.Insert, stmt: Statement, branch: int) -> 
         raise SqlError(
             f"Semantic analysis exception - insert values columns count {len(described)} not equal to "
             f"the {expected} columns of {meta.qualified}"
-            + (f" ({len(columns)} data + {len(clause.dynamic)} dynamic partition)" if clause.dynamic else ""),
+            + (
+                f" ({len(columns)} data + {len(clause.dynamic)} dynamic partition)"
+                if clause.dynamic
+                else ""
+            ),
             line=line,
             code="ODPS-0130071",
         )
@@ -234,10 +248,7 @@ def _insert(session: Session, ins: exp.Insert, stmt: Statement, branch: int) -> 
     specs: list[str] = []
     if meta.is_partitioned:
         static_vals = tuple(v for _, v in clause.static)
-        if not clause.dynamic:
-            touched = [static_vals]
-        else:
-            touched = [static_vals + d for d in dyn_values]
+        touched = [static_vals + d for d in dyn_values] if clause.dynamic else [static_vals]
         counts = _partition_counts(session, meta, touched)
         catalog.upsert_partitions(meta.name, [(t, counts.get(t, 0)) for t in touched], meta, now)
         specs = [P.partition_spec(meta.partition_names, t) for t in touched]
@@ -265,14 +276,22 @@ def _partition_counts(
 
 
 # -- UPDATE / DELETE / MERGE --------------------------------------------------------------------
-def update_delete_merge(session: Session, tree: exp.Expression, stmt: Statement, sql: str) -> StatementResult:
+def update_delete_merge(
+    session: Session, tree: exp.Expr, stmt: Statement, sql: str
+) -> StatementResult:
     line = stmt.line
     target_node = tree.this
     if isinstance(target_node, exp.Alias):
         target_node = target_node.this
     if not isinstance(target_node, exp.Table):
         raise SqlError(f"cannot find the target table of {type(tree).__name__.upper()}", line=line)
-    verb = {exp.Update: "UPDATE", exp.Delete: "DELETE", exp.Merge: "MERGE"}[type(tree)]
+    verb = (
+        "UPDATE"
+        if isinstance(tree, exp.Update)
+        else "DELETE"
+        if isinstance(tree, exp.Delete)
+        else "MERGE"
+    )
     meta = session.require(target_node, line)
     if not meta.transactional:
         raise SqlError(
@@ -291,7 +310,11 @@ def update_delete_merge(session: Session, tree: exp.Expression, stmt: Statement,
     catalog = session.catalog(meta.project)
     if meta.is_partitioned:
         after = _partition_counts_all(session, meta)
-        changed = [k for k in set(before) | set(after) if before.get(k) != after.get(k)] if verb != "UPDATE" else list(after)
+        changed = (
+            [k for k in set(before) | set(after) if before.get(k) != after.get(k)]
+            if verb != "UPDATE"
+            else list(after)
+        )
         if verb == "UPDATE" and affected == 0:
             changed = []
         catalog.upsert_partitions(meta.name, [(k, after.get(k, 0)) for k in changed], meta, now)

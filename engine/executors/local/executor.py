@@ -8,6 +8,7 @@ a failing statement leaves no partial write, and the statements before it stay c
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
@@ -32,7 +33,7 @@ from engine.workspace import Environment, Workspace
 DEFAULT_RESULT_LIMIT = 10_000
 
 Handler = Callable[[Session, Any, Statement, str], StatementResult]
-HANDLERS: dict[type[exp.Expression], Handler] = {
+HANDLERS: dict[type[exp.Expr], Handler] = {
     exp.Create: ddl.create,
     exp.Drop: ddl.drop,
     exp.Alter: ddl.alter,
@@ -110,7 +111,9 @@ class LocalExecutor:
             flags=dict(flags or {}),
         )
 
-    def execute(self, script: str, *, flags: Mapping[str, str] | None = None) -> Iterator[StatementResult]:
+    def execute(
+        self, script: str, *, flags: Mapping[str, str] | None = None
+    ) -> Iterator[StatementResult]:
         """Run a script (parameters already substituted), one record per statement.
 
         Stops at the first failing statement, whose record carries the error.
@@ -139,7 +142,11 @@ class LocalExecutor:
             key, value = setting
             session.flags[key] = value
             return StatementResult(
-                index=stmt.index, line=stmt.line, sql=stmt.text, kind="set", message=f"set {key}={value}"
+                index=stmt.index,
+                line=stmt.line,
+                sql=stmt.text,
+                kind="set",
+                message=f"set {key}={value}",
             )
         conn = session.conn
         conn.execute("BEGIN TRANSACTION")
@@ -178,10 +185,8 @@ class LocalExecutor:
         )
 
     def _rollback(self, session: Session) -> None:
-        try:
+        with contextlib.suppress(duckdb.Error):  # DuckDB may have aborted it already
             session.conn.execute("ROLLBACK")
-        except duckdb.Error:
-            pass  # the transaction was already aborted by DuckDB
         for catalog in session.catalogs.values():
             catalog.invalidate()
 
@@ -228,17 +233,29 @@ def _with_line(err: MaxworksError, line: int) -> MaxworksError:
 def _duck_error(err: duckdb.Error, stmt: Statement) -> SqlError:
     """A DuckDB error in MaxCompute's words where we can; never a traceback."""
     text = _first_line(err)
-    for prefix in ("Binder Error: ", "Catalog Error: ", "Conversion Error: ", "Invalid Input Error: ",
-                   "Parser Error: ", "Constraint Error: ", "Out of Range Error: ", "Not implemented Error: "):
+    for prefix in (
+        "Binder Error: ",
+        "Catalog Error: ",
+        "Conversion Error: ",
+        "Invalid Input Error: ",
+        "Parser Error: ",
+        "Constraint Error: ",
+        "Out of Range Error: ",
+        "Not implemented Error: ",
+    ):
         if text.startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
             break
     return SqlError(f"execution failed: {text}", line=stmt.line, code="ODPS-0130071")
 
 
 def _failed(stmt: Statement, err: MaxworksError) -> StatementResult:
-    sql_err = err if isinstance(err, SqlError) else SqlError(err.message, line=stmt.line, hint=err.hint)
-    return StatementResult(index=stmt.index, line=stmt.line, sql=stmt.text, kind="query", error=sql_err)
+    sql_err = (
+        err if isinstance(err, SqlError) else SqlError(err.message, line=stmt.line, hint=err.hint)
+    )
+    return StatementResult(
+        index=stmt.index, line=stmt.line, sql=stmt.text, kind="query", error=sql_err
+    )
 
 
 def _replace(result: StatementResult, **changes: Any) -> StatementResult:

@@ -15,14 +15,16 @@ from engine.executors.local.session import duck_table
 from engine.workspace import Workspace
 
 
-def sweep(workspace: Workspace, *, now: datetime, dry_run: bool = False, user: str | None = None) -> list[Reclaimed]:
+def sweep(
+    workspace: Workspace, *, now: datetime, dry_run: bool = False, user: str | None = None
+) -> list[Reclaimed]:
     reclaimed: list[Reclaimed] = []
     with LocalExecutor(workspace, "prod", user=user, clock=lambda: now) as executor:
         session = executor.session()
         conn = session.conn
         for project in workspace.config.all_projects:
             catalog = session.catalog(project)
-            for meta in catalog.list():
+            for meta in catalog.tables():
                 if meta.lifecycle is None or meta.is_view:
                     continue
                 cutoff = now - timedelta(days=meta.lifecycle)
@@ -35,11 +37,22 @@ def sweep(workspace: Workspace, *, now: datetime, dry_run: bool = False, user: s
                     try:
                         for part in expired:
                             if not dry_run:
-                                cond = " AND ".join(f'CAST("{n}" AS VARCHAR) = ?' for n in meta.partition_names)
-                                conn.execute(f"DELETE FROM {target} WHERE {cond}", list(part.values))
+                                cond = " AND ".join(
+                                    f'CAST("{n}" AS VARCHAR) = ?' for n in meta.partition_names
+                                )
+                                conn.execute(
+                                    f"DELETE FROM {target} WHERE {cond}", list(part.values)
+                                )
                                 catalog.drop_partition(meta.name, part.spec)
                             reclaimed.append(
-                                Reclaimed(project, meta.name, part.spec, part.modified_at, meta.lifecycle, part.row_count)
+                                Reclaimed(
+                                    project,
+                                    meta.name,
+                                    part.spec,
+                                    part.modified_at,
+                                    meta.lifecycle,
+                                    part.row_count,
+                                )
                             )
                         conn.execute("COMMIT")
                     except BaseException:
@@ -57,6 +70,13 @@ def sweep(workspace: Workspace, *, now: datetime, dry_run: bool = False, user: s
                             conn.execute("ROLLBACK")
                             raise
                     reclaimed.append(
-                        Reclaimed(project, meta.name, None, meta.modified_at, meta.lifecycle, int(row[0]) if row else 0)
+                        Reclaimed(
+                            project,
+                            meta.name,
+                            None,
+                            meta.modified_at,
+                            meta.lifecycle,
+                            int(row[0]) if row else 0,
+                        )
                     )
     return reclaimed

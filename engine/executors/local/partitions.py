@@ -24,17 +24,17 @@ class PartitionClause:
         return not self.dynamic
 
 
-def spec_items(node: exp.Expression) -> list[exp.Expression]:
+def spec_items(node: exp.Expr) -> list[exp.Expr]:
     """The items of a PARTITION (...) clause, whatever node the parser built for it."""
     if isinstance(node, (exp.Partition, exp.Anonymous, exp.Tuple)):
         return list(node.expressions)
     inner = node.args.get("this")
-    if isinstance(inner, exp.Expression) and inner is not node:
+    if isinstance(inner, exp.Expr) and inner is not node:
         return spec_items(inner)
     return list(node.expressions)
 
 
-def literal_value(value: exp.Expression, line: int) -> str:
+def literal_value(value: exp.Expr, line: int) -> str:
     if isinstance(value, exp.Neg) and isinstance(value.this, exp.Literal):
         return "-" + str(value.this.this)
     if isinstance(value, exp.Literal):
@@ -46,7 +46,9 @@ def literal_value(value: exp.Expression, line: int) -> str:
     )
 
 
-def parse_clause(items: list[exp.Expression], meta: TableMeta, line: int, *, allow_dynamic: bool) -> PartitionClause:
+def parse_clause(
+    items: list[exp.Expr], meta: TableMeta, line: int, *, allow_dynamic: bool
+) -> PartitionClause:
     if not meta.is_partitioned:
         raise SqlError(
             f"table {meta.qualified} is not partitioned, but a PARTITION clause was given",
@@ -57,7 +59,11 @@ def parse_clause(items: list[exp.Expression], meta: TableMeta, line: int, *, all
     order: list[str] = []
     for item in items:
         if isinstance(item, exp.EQ):
-            name = item.this.name.lower() if isinstance(item.this, exp.Column | exp.Identifier) else item.this.sql()
+            name = (
+                item.this.name.lower()
+                if isinstance(item.this, exp.Column | exp.Identifier)
+                else item.this.sql()
+            )
             value: str | None = literal_value(item.expression, line)
         elif isinstance(item, exp.Column | exp.Identifier):
             name, value = item.name.lower(), None

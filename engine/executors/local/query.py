@@ -12,7 +12,7 @@ from engine.sql import analysis
 from engine.sql.splitter import Statement
 
 
-def run_query(session: Session, tree: exp.Expression, stmt: Statement, sql_text: str) -> StatementResult:
+def run_query(session: Session, tree: exp.Expr, stmt: Statement, sql_text: str) -> StatementResult:
     read = prepare_reads(session, tree, stmt.line)
     first = tree
     while isinstance(first, exp.SetOperation):

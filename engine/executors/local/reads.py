@@ -11,7 +11,7 @@ from engine.sql.functions import TranslateContext, to_duckdb
 
 
 def prepare_reads(
-    session: Session, tree: exp.Expression, line: int, *, skip: tuple[exp.Table, ...] = ()
+    session: Session, tree: exp.Expr, line: int, *, skip: tuple[exp.Table, ...] = ()
 ) -> list[TableMeta]:
     """Resolve every table read by ``tree``, enforce MaxCompute's guards, and rewrite the names to
     the DuckDB catalog of their project. Returns the tables read (in first-seen order)."""
@@ -28,7 +28,7 @@ def prepare_reads(
     if not session.flag("odps.sql.allow.fullscan"):
         analysis.check_full_scan(
             tree,
-            lambda t: (_name_and_parts(by_node[id(t)]) if id(t) in by_node else None),
+            lambda t: _name_and_parts(by_node[id(t)]) if id(t) in by_node else None,
             line,
         )
     for table, meta in found:
@@ -61,6 +61,6 @@ def translate_context(session: Session) -> TranslateContext:
     )
 
 
-def to_sql(session: Session, tree: exp.Expression) -> str:
+def to_sql(session: Session, tree: exp.Expr) -> str:
     """DuckDB SQL for a tree whose tables were already prepared."""
     return to_duckdb(tree, translate_context(session)).sql(dialect="duckdb")

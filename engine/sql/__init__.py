@@ -1,0 +1,1 @@
+"""ODPS SQL: splitting, the MaxCompute dialect, analysis and translation to DuckDB."""
