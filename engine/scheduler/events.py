@@ -36,7 +36,14 @@ def record(
 ) -> None:
     db.execute(
         "INSERT INTO events (at, code, instance_id, node_name, operator, data) VALUES (?, ?, ?, ?, ?, ?)",
-        [at, code, instance_id, node_name, operator, json.dumps(data, ensure_ascii=False, default=str)],
+        [
+            at,
+            code,
+            instance_id,
+            node_name,
+            operator,
+            json.dumps(data, ensure_ascii=False, default=str),
+        ],
     )
 
 

@@ -1,0 +1,1 @@
+"""The scheduler: instance generation, dependencies, the loop, the leader lease."""

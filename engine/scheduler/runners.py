@@ -1,0 +1,309 @@
+"""Running an instance's code: worker threads that only run and report.
+
+The loop (one thread, the only writer of state.db) submits jobs and polls outcomes; a worker never
+touches SQLite. ODPS SQL runs on the shared embedded warehouse (one DuckDB instance, one cursor
+per worker thread), shell in a subprocess whose process group can be killed. Logs go to
+``.maxworks/logs/<instance>/<run>.log``, flushed line by line so they are readable while running.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from engine.errors import MaxworksError
+from engine.scheduler.model import NodeType
+from engine.studio.spec import BranchCondition
+from engine.workspace import Environment, Workspace
+
+LOG_ROWS = 200  # rows of a query result written to the log
+
+
+@dataclass(frozen=True)
+class Job:
+    instance_id: int
+    run_no: int
+    node_name: str
+    node_type: NodeType
+    code: str
+    env: str
+    params: dict[str, str]
+    log_path: Path
+    branches: tuple[BranchCondition, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    error: str | None = None
+    outputs: Any = None  # assignment: the last result; branch: the selected output names
+    billable: bool = True
+
+
+@dataclass
+class _Running:
+    job: Job
+    future: Future[Outcome]
+    cancel: threading.Event = field(default_factory=threading.Event)
+    process: subprocess.Popen[bytes] | None = None
+    cursor: Any = None
+
+
+class Runner:
+    def __init__(self, workspace: Workspace, max_workers: int = 8) -> None:
+        self.workspace = workspace
+        self.pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="maxworks-run")
+        self.running: dict[int, _Running] = {}
+        self._root: Any = None
+        self._root_lock = threading.Lock()
+        self._local = threading.local()
+
+    # -- the loop's side ----------------------------------------------------------------------
+    def submit(self, job: Job) -> None:
+        job.log_path.parent.mkdir(parents=True, exist_ok=True)
+        holder = _Running(job, Future())
+        holder.future = self.pool.submit(self._run, holder)
+        self.running[job.instance_id] = holder
+
+    def finished(self) -> list[tuple[Job, Outcome]]:
+        done = [(iid, r) for iid, r in self.running.items() if r.future.done()]
+        out: list[tuple[Job, Outcome]] = []
+        for iid, r in done:
+            del self.running[iid]
+            try:
+                out.append((r.job, r.future.result()))
+            except Exception as err:  # a bug in a runner must not stop the scheduler
+                out.append((r.job, Outcome(False, f"internal error: {type(err).__name__}: {err}")))
+        return out
+
+    def cancel(self, instance_id: int) -> bool:
+        r = self.running.get(instance_id)
+        if r is None:
+            return False
+        r.cancel.set()
+        if r.process is not None and r.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(r.process.pid, signal.SIGKILL)
+        if r.cursor is not None:
+            with contextlib.suppress(Exception):  # the cursor may have finished meanwhile
+                r.cursor.interrupt()
+        return True
+
+    def wait_any(self, timeout: float) -> None:
+        """Block until some job finishes (or ``timeout`` seconds pass)."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        futures = [r.future for r in self.running.values()]
+        if futures:
+            wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
+
+    def close(self) -> None:
+        for iid in list(self.running):
+            self.cancel(iid)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self._root is not None:
+            self._root.close()
+            self._root = None
+
+    # -- worker threads -----------------------------------------------------------------------
+    def _run(self, holder: _Running) -> Outcome:
+        job = holder.job
+        with open(job.log_path, "a", encoding="utf-8", buffering=1) as log:
+            log.write(
+                f"[{_stamp()}] run {job.run_no} of {job.node_name} ({job.node_type.value}, instance {job.instance_id})\n"
+            )
+            try:
+                outcome = self._dispatch(holder, log)
+            except MaxworksError as err:
+                outcome = Outcome(False, str(err))
+            except Exception as err:
+                outcome = Outcome(False, f"{type(err).__name__}: {err}")
+            if holder.cancel.is_set() and outcome.ok is False and not outcome.error:
+                outcome = Outcome(False, "killed")
+            log.write(
+                f"[{_stamp()}] {'succeeded' if outcome.ok else 'failed: ' + (outcome.error or '')}\n"
+            )
+        return outcome
+
+    def _dispatch(self, holder: _Running, log: IO[str]) -> Outcome:
+        job = holder.job
+        t = job.node_type
+        if t in (NodeType.ODPS_SQL, NodeType.ODPS_SCRIPT, NodeType.ASSIGNMENT):
+            return self._sql(holder, log)
+        if t == NodeType.SHELL:
+            return self._shell(holder, log)
+        if t == NodeType.BRANCH:
+            return _branch(job, log)
+        if t.zero_load:
+            return Outcome(True, billable=False)
+        if t == NodeType.PYODPS3:
+            return Outcome(
+                False,
+                "PyODPS 3 nodes run against MaxCompute; this workspace uses the local engine, "
+                'which has no PyODPS endpoint yet (set engine = "maxcompute" in maxworks.toml)',
+            )
+        return Outcome(False, f"node type {t.value} cannot run")
+
+    def _cursor(self) -> Any:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            from engine.executors.local.executor import open_warehouse
+            from engine.sql.functions import install_macros
+
+            with self._root_lock:
+                if self._root is None:
+                    self._root = open_warehouse(self.workspace)
+                cursor = self._root.cursor()
+            install_macros(cursor, self.workspace.config.timezone)
+            self._local.cursor = cursor
+        return cursor
+
+    def _sql(self, holder: _Running, log: IO[str]) -> Outcome:
+        from engine.cli.output import to_text
+        from engine.executors.local.executor import LocalExecutor
+        from engine.params import substitute
+
+        job = holder.job
+        text = substitute(job.code, job.params)
+        cursor = self._cursor()
+        holder.cursor = cursor
+        env: Environment = (
+            "dev" if job.env == "dev" and self.workspace.config.projects.dev else "prod"
+        )
+        executor = LocalExecutor(self.workspace, env, user="scheduler", connection=cursor)
+        last_rows: list[list[str]] | None = None
+        for result in executor.execute(text):
+            if holder.cancel.is_set():
+                return Outcome(False, "killed")
+            where = f"statement {result.index + 1} (line {result.line})"
+            if result.error is not None:
+                log.write(f"[{_stamp()}] {where} failed: {result.error}\n")
+                return Outcome(False, f"{where}: {result.error}")
+            log.write(
+                f"[{_stamp()}] {where}: {result.message or result.kind} ({result.elapsed_ms:.0f} ms)\n"
+            )
+            if result.rows is not None and result.kind == "query":
+                cols = [c.name for c in result.columns]
+                log.write("  " + " | ".join(cols) + "\n")
+                for row in list(result.rows)[:LOG_ROWS]:
+                    log.write(
+                        "  "
+                        + " | ".join(
+                            to_text(v, c.odps_type)
+                            for v, c in zip(row, result.columns, strict=True)
+                        )
+                        + "\n"
+                    )
+                last_rows = [
+                    [to_text(v, c.odps_type) for v, c in zip(row, result.columns, strict=True)]
+                    for row in result.rows
+                ]
+        outputs = last_rows if job.node_type == NodeType.ASSIGNMENT else None
+        return Outcome(True, outputs=outputs)
+
+    def _shell(self, holder: _Running, log: IO[str]) -> Outcome:
+        from engine.params import shell_args, substitute
+
+        job = holder.job
+        code = substitute(job.code, job.params)
+        declared = {k: v for k, v in job.params.items() if k not in _IMPLICIT}
+        args = shell_args(declared)
+        log.flush()
+        with open(job.log_path, "ab") as out:
+            proc = subprocess.Popen(
+                ["bash", "-c", code, job.node_name, *args],
+                cwd=self.workspace.root,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                env={
+                    **os.environ,
+                    "MAXWORKS_INSTANCE": str(job.instance_id),
+                    "MAXWORKS_BIZDATE": job.params.get("bizdate", ""),
+                },
+            )
+            holder.process = proc
+            code_ = proc.wait()
+        if holder.cancel.is_set():
+            return Outcome(False, "killed")
+        if code_ != 0:
+            return Outcome(False, f"shell exited with status {code_}")
+        return Outcome(True)
+
+
+_IMPLICIT = {
+    "bizdate",
+    "cyctime",
+    "gmtdate",
+    "bizmonth",
+    "bdp.system.bizdate",
+    "bdp.system.cyctime",
+}
+
+
+def _branch(job: Job, log: IO[str]) -> Outcome:
+    """Evaluate each branch condition (a Python comparison over parameters); select the true ones."""
+    from engine.params import substitute
+
+    selected: list[str] = []
+    for branch in job.branches:
+        text = substitute(branch.condition, job.params)
+        value = safe_eval(text)
+        log.write(
+            f"[{_stamp()}] branch {branch.output}: {branch.condition} -> {text} -> {bool(value)}\n"
+        )
+        if value:
+            selected.append(branch.output)
+    return Outcome(True, outputs=selected, billable=False)
+
+
+_ALLOWED = (
+    ast.Expression, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.BinOp, ast.Constant, ast.List, ast.Tuple,
+    ast.And, ast.Or, ast.Not, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.USub, ast.Subscript, ast.Load, ast.Slice,
+)  # fmt: skip
+
+
+def safe_eval(text: str) -> Any:
+    """A branch condition: literals, comparisons, arithmetic and boolean logic only."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        raise MaxworksError(
+            f"branch condition {text!r} is not a valid expression: {err.msg}"
+        ) from None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED):
+            raise MaxworksError(
+                f"branch condition {text!r} may only compare values ({type(node).__name__} is not allowed)"
+            )
+    return eval(compile(tree, "<branch>", "eval"), {"__builtins__": {}}, {})
+
+
+def outputs_value(outputs_json: str | None) -> str:
+    """An assignment node's outputs as a parameter value: a single cell as itself, else JSON."""
+    if not outputs_json:
+        return ""
+    value = json.loads(outputs_json)
+    while isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _stamp() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S")
+
+
+RunnerFactory = Callable[[Workspace], Runner]
