@@ -11,15 +11,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from engine.errors import MaxworksError
 from engine.executors.local.lifecycle_types import Reclaimed
 from engine.executors.records import ScriptResult
 from engine.identity import current_user
 from engine.workspace import Environment, Workspace
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
+    from engine.ops.instances import InstanceOps
+    from engine.ops.queries import InstanceFilter, InstanceInfo
+    from engine.ops.runs import BackfillRun
+    from engine.scheduler.lease import LeaseHolder
+    from engine.scheduler.loop import Scheduler
     from engine.studio.service import Studio
 
 
@@ -70,6 +78,11 @@ class Api:
         from engine.studio.service import Studio
 
         return Studio(self.workspace, user=self.user, clock=self.clock)
+
+    @property
+    def ops(self) -> OpsApi:
+        """Operation Center: scheduler, instances, backfill, test runs."""
+        return OpsApi(self)
 
     # -- SQL ----------------------------------------------------------------------------------
     def run_sql(
@@ -147,4 +160,256 @@ class Api:
         return sweep(self.workspace, now=now or self.clock(), dry_run=dry_run, user=self.user)
 
 
-__all__ = ["Api", "Reclaimed", "SqlRun"]
+class OpsApi:
+    """Operation Center: the scheduler, instances, backfill, test runs (engine.ops)."""
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self.workspace = api.workspace
+
+    def _db(self) -> sqlite_utils.Database:
+        return self.workspace.open_state()
+
+    # -- scheduler ------------------------------------------------------------------------------
+    def scheduler(self, **kwargs: Any) -> Scheduler:
+        from engine.scheduler.loop import Scheduler
+
+        return Scheduler(self.workspace, operator=self.api.user, **kwargs)
+
+    def leader(self) -> LeaseHolder | None:
+        from engine.scheduler import lease
+
+        db = self._db()
+        try:
+            holder = lease.current(db)
+        finally:
+            db.close()
+        return holder if holder is not None and holder.alive else None
+
+    # -- reading ----------------------------------------------------------------------------------
+    def instances(
+        self, flt: InstanceFilter, *, after_id: int | None = None, limit: int = 100
+    ) -> list[InstanceInfo]:
+        from engine.ops.queries import list_instances
+
+        db = self._db()
+        try:
+            return list_instances(db, flt, after_id=after_id, limit=limit)
+        finally:
+            db.close()
+
+    def instance(self, iid: int) -> InstanceInfo:
+        from engine.ops.queries import get_instance
+
+        db = self._db()
+        try:
+            info = get_instance(db, iid)
+        finally:
+            db.close()
+        if info is None:
+            raise MaxworksError(
+                f"instance {iid} does not exist", hint="`maxworks instances` lists instances"
+            )
+        return info
+
+    def log(self, iid: int, run_no: int | None = None) -> tuple[Path | None, str]:
+        from engine.ops.queries import log_paths
+
+        info = self.instance(iid)
+        paths = log_paths(self.workspace.logs_dir, iid)
+        if run_no is not None:
+            paths = [p for p in paths if p.stem == str(run_no)]
+        if not paths:
+            what = f"run {run_no}" if run_no is not None else "any run"
+            return (
+                None,
+                f"instance {iid} ({info.node_name}) has no log for {what} yet ({info.status_label})",
+            )
+        path = paths[-1]
+        try:
+            return path, path.read_text(encoding="utf-8", errors="replace")
+        except OSError as err:
+            raise MaxworksError(f"{path}: cannot read the log: {err.strerror}") from None
+
+    def why(self, iid: int) -> list[str]:
+        from engine.ops.queries import why
+
+        db = self._db()
+        try:
+            return why(db, iid, self.api.clock().strftime("%Y-%m-%d %H:%M:%S"))
+        finally:
+            db.close()
+
+    def dag(
+        self, iid: int, *, up: int = 1, down: int = 1
+    ) -> tuple[
+        InstanceInfo, list[tuple[int, InstanceInfo, bool]], list[tuple[int, InstanceInfo, bool]]
+    ]:
+        """The instance, its ancestors and its descendants as (depth, instance, cross-cycle) lists."""
+        from engine.ops.queries import downstream_of, get_instance, upstream_of
+
+        db = self._db()
+        try:
+            root = get_instance(db, iid)
+            if root is None:
+                raise MaxworksError(f"instance {iid} does not exist")
+            ups: list[tuple[int, InstanceInfo, bool]] = []
+            downs: list[tuple[int, InstanceInfo, bool]] = []
+            for walk, out, depth_max in ((upstream_of, ups, up), (downstream_of, downs, down)):
+                stack = [(iid, 0)]
+                seen = {iid}
+                while stack:
+                    cur, depth = stack.pop()
+                    if depth >= depth_max:
+                        continue
+                    for other, cross, removed in walk(db, cur):
+                        if removed or other.id in seen:
+                            continue
+                        seen.add(other.id)
+                        out.append((depth + 1, other, cross))
+                        stack.append((other.id, depth + 1))
+            return root, ups, downs
+        finally:
+            db.close()
+
+    # -- operations ---------------------------------------------------------------------------------
+    def _ops(self, db: sqlite_utils.Database) -> InstanceOps:
+        from engine.ops.instances import InstanceOps
+
+        return InstanceOps(db, operator=self.api.user, clock=self.api.clock)
+
+    def _with_ops(self, fn: Callable[[InstanceOps], list[int]]) -> list[int]:
+        db = self._db()
+        try:
+            return fn(self._ops(db))
+        finally:
+            db.close()
+
+    def rerun(self, ids: list[int]) -> list[int]:
+        return self._with_ops(lambda o: o.rerun(ids))
+
+    def rerun_downstream(self, iid: int) -> list[int]:
+        return self._with_ops(lambda o: o.rerun_downstream(iid))
+
+    def set_success(self, ids: list[int]) -> list[int]:
+        return self._with_ops(lambda o: o.set_success(ids))
+
+    def kill(self, ids: list[int]) -> list[int]:
+        return self._with_ops(lambda o: o.kill(ids))
+
+    def freeze(self, ids: list[int], frozen: bool = True) -> list[int]:
+        return self._with_ops(lambda o: o.freeze(ids, frozen))
+
+    def remove_upstream(self, iid: int, upstream: list[int] | None = None) -> list[int]:
+        return self._with_ops(lambda o: o.remove_upstream(iid, upstream))
+
+    def freeze_node(self, name: str, frozen: bool = True) -> None:
+        from engine.ops.instances import freeze_node
+
+        db = self._db()
+        try:
+            freeze_node(
+                db,
+                name,
+                frozen=frozen,
+                operator=self.api.user,
+                now=self.api.clock().strftime("%Y-%m-%d %H:%M:%S"),
+            )
+        finally:
+            db.close()
+
+    def backfill(self, root: str, ranges: list[tuple[date, date]], **kwargs: Any) -> BackfillRun:
+        from engine.ops.runs import plan_backfill
+
+        db = self._db()
+        try:
+            return plan_backfill(
+                db,
+                self.workspace.config.projects.prod,
+                root,
+                ranges,
+                operator=self.api.user,
+                now=self.api.clock(),
+                **kwargs,
+            )
+        finally:
+            db.close()
+
+    def test_run(
+        self,
+        name: str,
+        bizdate: date,
+        *,
+        working_copy: bool = False,
+        params: dict[str, str] | None = None,
+    ) -> int:
+        """A test instance: of the deployed node (Operation Center), or of the working copy against
+        dev (DataStudio's Run: not billed)."""
+        from engine.ops.runs import create_test_run
+        from engine.scheduler.deployed import load_deployed
+
+        db = self._db()
+        try:
+            if working_copy:
+                spec = self.api.studio.load_node(name)
+                row = db.conn.execute("SELECT id FROM nodes WHERE name = ?", [name]).fetchone()
+                if row is None:
+                    db.conn.execute(
+                        "INSERT INTO nodes (name, created_at) VALUES (?, ?)",
+                        [name, self.api.clock().strftime("%Y-%m-%d %H:%M:%S")],
+                    )
+                    row = db.conn.execute("SELECT id FROM nodes WHERE name = ?", [name]).fetchone()
+                node_id, version = int(row[0]), 0
+                env = self.workspace.config.default_env
+            else:
+                nodes = load_deployed(db, self.workspace.config.projects.prod)
+                if name not in nodes:
+                    raise MaxworksError(
+                        f"node {name!r} is not deployed",
+                        hint="test runs in Operation Center use deployed nodes",
+                    )
+                node = nodes[name]
+                spec, node_id, version, env = node.spec, node.node_id, node.version, "prod"
+            return create_test_run(
+                db, self.workspace.config.projects.prod, spec, bizdate, node_id=node_id, version=version,
+                working_copy=working_copy, env=env, params=params, operator=self.api.user, now=self.api.clock(),
+            )  # fmt: skip
+        finally:
+            db.close()
+
+    def wait(
+        self, ids: list[int], *, scope: tuple[int, int] | None = None, timeout: float = 3600.0
+    ) -> list[InstanceInfo]:
+        """Wait until the instances finish: through the running leader, or by leading for a while
+        (an embedded scheduler limited to ``scope``, so nothing else runs)."""
+        import time as _time
+
+        from engine.scheduler.lease import TTL_SECONDS
+
+        deadline = _time.monotonic() + timeout
+        if self.leader() is None:
+            sched = self.scheduler(generate=False, scope=scope, clock=self.api.clock)
+            sched.start()
+            try:
+                while _time.monotonic() < deadline:
+                    sched.tick()
+                    infos = [self.instance(i) for i in ids]
+                    if all(i.state.finished for i in infos) and not sched.runner.running:  # type: ignore[union-attr]
+                        return infos
+                    if sched.runner and sched.runner.running:
+                        sched.runner.wait_any(0.2)
+                    else:
+                        _time.sleep(0.02)
+            finally:
+                sched.stop()
+        while _time.monotonic() < deadline:
+            infos = [self.instance(i) for i in ids]
+            if all(i.state.finished for i in infos):
+                return infos
+            _time.sleep(min(0.2, TTL_SECONDS))
+        raise MaxworksError(
+            f"gave up waiting after {timeout:.0f} s; the instances keep running in the scheduler"
+        )
+
+
+__all__ = ["Api", "OpsApi", "Reclaimed", "SqlRun"]

@@ -21,6 +21,12 @@ COMMANDS: dict[str, str] = {
     "sql": "engine.cli.sql_cmd:sql",
     "params": "engine.cli.params_cmd:params",
     "lifecycle": "engine.cli.lifecycle_cmd:lifecycle",
+    "scheduler": "engine.cli.ops_cmd:scheduler",
+    "instances": "engine.cli.ops_cmd:instances",
+    "instance": "engine.cli.ops_cmd:instance",
+    "backfill": "engine.cli.ops_cmd:backfill",
+    "dag": "engine.cli.ops_cmd:dag",
+    "why": "engine.cli.ops_cmd:why",
 }
 
 

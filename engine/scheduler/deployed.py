@@ -30,7 +30,8 @@ def build_dag(specs: dict[str, tuple[int, int, NodeSpec]], project: str) -> dict
     """Link nodes by output name: an input names the output of its upstream node."""
     producers: dict[str, str] = {}
     for name, (_, _, spec) in specs.items():
-        for output in (*spec.outputs, default_output(project, name)):
+        branch_outputs = [b.output for b in spec.branches]
+        for output in (*spec.outputs, *branch_outputs, default_output(project, name)):
             producers.setdefault(output.lower(), name)
     upstream: dict[str, list[tuple[str, str]]] = {name: [] for name in specs}
     children: dict[str, list[str]] = {name: [] for name in specs}

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from engine.errors import MaxworksError
 from engine.scheduler import events, lease, transitions
+from engine.store import write_transaction
 from engine.scheduler.deployed import DeployedNode, load_deployed
 from engine.scheduler.generation import TS, Planner, write_plan
 from engine.scheduler.model import DagType, NodeType, SchedType, State
@@ -89,7 +90,7 @@ class Scheduler:
     def reconcile(self) -> int:
         """After a crash: local runs that were in flight failed (DuckDB kept no partial write)."""
         now = self._now_text()
-        with self.db.atomic():
+        with write_transaction(self.db):
             rows = self.db.conn.execute(
                 f"SELECT id, node_name, retries_left, retry_interval_minutes FROM instances "
                 f"WHERE state = {int(State.RUNNING)} AND (leader IS NULL OR leader != ?)",
@@ -115,7 +116,7 @@ class Scheduler:
             self._leading = False
             raise NotLeader("lost the scheduler lease (another process took it over)")
         nows = now.strftime(TS)
-        with self.db.atomic():
+        with write_transaction(self.db):
             if self.generate:
                 report.generated = self._generate(now)
             self._kill_and_timeout(now)

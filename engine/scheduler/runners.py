@@ -65,8 +65,8 @@ class Runner:
         self.workspace = workspace
         self.pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="maxworks-run")
         self.running: dict[int, _Running] = {}
-        self._root: Any = None
-        self._root_lock = threading.Lock()
+        self._cursors: list[Any] = []
+        self._cursors_lock = threading.Lock()
         self._local = threading.local()
 
     # -- the loop's side ----------------------------------------------------------------------
@@ -112,9 +112,12 @@ class Runner:
         for iid in list(self.running):
             self.cancel(iid)
         self.pool.shutdown(wait=True, cancel_futures=True)
-        if self._root is not None:
-            self._root.close()
-            self._root = None
+        from engine.executors.local import warehouse
+
+        with self._cursors_lock:
+            for cursor in self._cursors:
+                warehouse.release(self.workspace, cursor)
+            self._cursors.clear()
 
     # -- worker threads -----------------------------------------------------------------------
     def _run(self, holder: _Running) -> Outcome:
@@ -158,13 +161,12 @@ class Runner:
     def _cursor(self) -> Any:
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:
-            from engine.executors.local.executor import open_warehouse
+            from engine.executors.local import warehouse
             from engine.sql.functions import install_macros
 
-            with self._root_lock:
-                if self._root is None:
-                    self._root = open_warehouse(self.workspace)
-                cursor = self._root.cursor()
+            cursor = warehouse.acquire(self.workspace)
+            with self._cursors_lock:
+                self._cursors.append(cursor)
             install_macros(cursor, self.workspace.config.timezone)
             self._local.cursor = cursor
         return cursor
@@ -220,6 +222,8 @@ class Runner:
         declared = {k: v for k, v in job.params.items() if k not in _IMPLICIT}
         args = shell_args(declared)
         log.flush()
+        if holder.cancel.is_set():
+            return Outcome(False, "killed")
         with open(job.log_path, "ab") as out:
             proc = subprocess.Popen(
                 ["bash", "-c", code, job.node_name, *args],
@@ -235,6 +239,11 @@ class Runner:
                 },
             )
             holder.process = proc
+            if (
+                holder.cancel.is_set()
+            ):  # cancelled while starting: cancel() could not see the process
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
             code_ = proc.wait()
         if holder.cancel.is_set():
             return Outcome(False, "killed")

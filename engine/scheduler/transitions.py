@@ -49,7 +49,8 @@ def advance(db: sqlite_utils.Database, now: str, operator: str) -> int:
         due = f"state = {WAIT_TIME} AND frozen = 0 AND cyctime <= ? AND (next_try_at IS NULL OR next_try_at <= ?)"
         rows = conn.execute(
             f"UPDATE instances SET state = {SUCCESS}, finished_at = ?, run_no = run_no + 1 "
-            f"WHERE {due} AND (sched_type IN ({DRY}) OR node_type IN ({ZERO_LOAD})) RETURNING id, node_name",
+            f"WHERE {due} AND (sched_type IN ({DRY}) OR (node_type IN ({ZERO_LOAD}) AND sched_type != {PAUSE})) "
+            "RETURNING id, node_name",
             [now, now, now],
         ).fetchall()
         if rows:

@@ -1,5 +1,5 @@
 """SQLite state (state.db) through sqlite-utils: versioned migrations applied at start-up."""
 
-from engine.store.db import open_state
+from engine.store.db import open_state, write_transaction
 
-__all__ = ["open_state"]
+__all__ = ["open_state", "write_transaction"]

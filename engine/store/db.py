@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -31,3 +33,24 @@ def open_state(path: Path, *, create: bool = False) -> sqlite_utils.Database:
     except sqlite3.DatabaseError as err:
         raise WorkspaceError(f"{path}: the state database is damaged: {err}") from None
     return db
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+    Every writer of state.db (the leader and clients) reads then writes; taking the lock first
+    means two of them serialise instead of failing on a stale snapshot.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")

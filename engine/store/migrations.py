@@ -189,3 +189,13 @@ def m004_scheduler(db: sqlite_utils.Database) -> None:
         CREATE TABLE node_freezes (node_name TEXT PRIMARY KEY, frozen_by TEXT NOT NULL, frozen_at TEXT NOT NULL);
         """
     )
+
+
+@MIGRATIONS()
+def m005_studio_parse_cache(db: sqlite_utils.Database) -> None:
+    # Dependencies auto-parsed from each node's code, keyed by a hash of what they depend on
+    # (code, params, type, projects, parser version): building the DAG of 10^4 nodes must not
+    # re-parse every script. One row per node name, so the table never outgrows the workspace.
+    db.table("studio_parse_cache").create(
+        {"node": str, "key": str, "inputs": str, "outputs": str}, pk="node"
+    )

@@ -19,7 +19,7 @@ import duckdb
 from sqlglot import exp
 
 from engine.errors import MaxworksError, SqlError, UnsupportedSqlError
-from engine.executors.local import ddl, dml, inspect
+from engine.executors.local import ddl, dml, inspect, warehouse
 from engine.executors.local.catalog import Catalog
 from engine.executors.local.query import run_query
 from engine.executors.local.session import Session
@@ -86,14 +86,18 @@ class LocalExecutor:
             if self._shared is not None:
                 self._conn = self._shared
             else:
-                self._conn = open_warehouse(self.workspace, read_only=self.read_only)
-                install_macros(self._conn, self.workspace.config.timezone)
+                self._conn = warehouse.acquire(self.workspace)
+                try:
+                    install_macros(self._conn, self.workspace.config.timezone)
+                except BaseException:
+                    warehouse.release(self.workspace, self._conn)
+                    raise
         self._conn.execute(f'USE "{self.project}"')
         return self._conn
 
     def close(self) -> None:
         if self._conn is not None and self._shared is None:
-            self._conn.close()
+            warehouse.release(self.workspace, self._conn)
         self._conn = None
 
     # -- running ------------------------------------------------------------------------------
@@ -189,31 +193,6 @@ class LocalExecutor:
             session.conn.execute("ROLLBACK")
         for catalog in session.catalogs.values():
             catalog.invalidate()
-
-
-def open_warehouse(workspace: Workspace, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """One DuckDB connection with every project's warehouse file attached under its name."""
-    conn = duckdb.connect(":memory:")
-    try:
-        for project in workspace.config.all_projects:
-            path = workspace.warehouse_file(project)
-            if not path.exists():
-                raise MaxworksError(
-                    f"{path}: the warehouse file of project {project} is missing",
-                    hint="restore it from a backup; `maxworks init` makes new ones only for new workspaces",
-                )
-            mode = " (READ_ONLY)" if read_only else ""
-            conn.execute(f"ATTACH '{_sql_str(str(path))}' AS \"{project}\"{mode}")
-    except duckdb.IOException as err:
-        conn.close()
-        raise MaxworksError(
-            f"cannot open the warehouse: {_first_line(err)}",
-            hint="another maxworks process (the scheduler or an app) may hold it; the embedded engine allows one writer",
-        ) from None
-    except BaseException:
-        conn.close()
-        raise
-    return conn
 
 
 def _sql_str(text: str) -> str:
