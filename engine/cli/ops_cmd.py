@@ -67,7 +67,7 @@ def scheduler(ctx: click.Context, until_idle: bool, now_text: str | None, days: 
             ) from None
     sched = api.ops.scheduler()
     try:
-        sched.start()
+        sched.start(start if until_idle else None)
     except NotLeader as err:
         sched.stop()
         raise err

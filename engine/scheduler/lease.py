@@ -36,8 +36,17 @@ def new_holder_id() -> str:
 
 
 def acquire(db: sqlite_utils.Database, holder: str, ttl: float = TTL_SECONDS) -> bool:
-    """Take the lease if it is free, expired or already ours (one guarded statement)."""
+    """Take the lease if it is free, expired or already ours (one guarded statement).
+
+    A holder on this host whose process is gone (killed -9) is treated as expired at once, so a
+    restarted scheduler does not wait out the TTL.
+    """
     now = time.time()
+    other = current(db)
+    if other is not None and other.holder != holder and other.alive and _dead_here(other):
+        db.conn.execute(
+            "UPDATE leases SET expires_at = 0 WHERE name = ? AND holder = ?", [NAME, other.holder]
+        )
     cur = db.conn.execute(
         """INSERT INTO leases (name, holder, pid, host, acquired_at, heartbeat_at, expires_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -49,6 +58,18 @@ def acquire(db: sqlite_utils.Database, holder: str, ttl: float = TTL_SECONDS) ->
         [NAME, holder, os.getpid(), socket.gethostname(), now, now, now + ttl, now],
     )
     return cur.rowcount == 1
+
+
+def _dead_here(other: LeaseHolder) -> bool:
+    if other.host != socket.gethostname():
+        return False
+    try:
+        os.kill(other.pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's process
+    return False
 
 
 def renew(db: sqlite_utils.Database, holder: str, ttl: float = TTL_SECONDS) -> bool:

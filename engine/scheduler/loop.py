@@ -66,7 +66,8 @@ class Scheduler:
         self._leading = False
 
     # -- leadership -----------------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, now: datetime | None = None) -> None:
+        """Become the leader; ``now`` (simulated runs) dates the crash-recovery retries."""
         if not lease.acquire(self.db, self.holder):
             other = lease.current(self.db)
             who = (
@@ -77,7 +78,7 @@ class Scheduler:
                 hint="stop it first, or let it run your work (clients only write commands)",
             )
         self._leading = True
-        self.reconcile()
+        self.reconcile(now)
 
     def stop(self) -> None:
         if self.runner is not None:
@@ -87,9 +88,9 @@ class Scheduler:
             self._leading = False
         self.db.close()
 
-    def reconcile(self) -> int:
+    def reconcile(self, at: datetime | None = None) -> int:
         """After a crash: local runs that were in flight failed (DuckDB kept no partial write)."""
-        now = self._now_text()
+        now = (at or self._clock()).strftime(TS)
         with write_transaction(self.db):
             rows = self.db.conn.execute(
                 f"SELECT id, node_name, retries_left, retry_interval_minutes FROM instances "
@@ -464,6 +465,3 @@ class Scheduler:
     def _data_version(self) -> int:
         row = self.db.conn.execute("PRAGMA data_version").fetchone()
         return int(row[0]) if row else 0
-
-    def _now_text(self) -> str:
-        return self._clock().strftime(TS)
