@@ -13,7 +13,11 @@ def lifecycle() -> None:
 
 
 @lifecycle.command()
-@click.option("--now", "now_text", help="Pretend it is this time ('YYYY-MM-DD HH:MM:SS'), for tests and what-ifs.")
+@click.option(
+    "--now",
+    "now_text",
+    help="Pretend it is this time ('YYYY-MM-DD HH:MM:SS'), for tests and what-ifs.",
+)
 @click.option("--dry-run", is_flag=True, help="List what would be reclaimed; change nothing.")
 @click.pass_context
 def sweep(ctx: click.Context, now_text: str | None, dry_run: bool) -> None:
@@ -27,12 +31,18 @@ def sweep(ctx: click.Context, now_text: str | None, dry_run: bool) -> None:
         try:
             now = datetime.strptime(now_text, "%Y-%m-%d %H:%M:%S")
         except ValueError:
-            raise click.BadParameter(f"{now_text!r} is not 'YYYY-MM-DD HH:MM:SS'", param_hint="--now") from None
+            raise click.BadParameter(
+                f"{now_text!r} is not 'YYYY-MM-DD HH:MM:SS'", param_hint="--now"
+            ) from None
     api = Api.open(workspace_option(ctx))
     reclaimed = api.lifecycle_sweep(now=now, dry_run=dry_run)
     verb = "would reclaim" if dry_run else "reclaimed"
     for r in reclaimed:
-        what = f"{r.project}.{r.table}" + (f" partition {r.partition}" if r.partition else " (table dropped)")
-        click.echo(f"{verb} {what}: last modified {r.modified_at:%Y-%m-%d %H:%M:%S}, lifecycle {r.lifecycle_days} days, {r.rows:,} rows")
+        what = f"{r.project}.{r.table}" + (
+            f" partition {r.partition}" if r.partition else " (table dropped)"
+        )
+        click.echo(
+            f"{verb} {what}: last modified {r.modified_at:%Y-%m-%d %H:%M:%S}, lifecycle {r.lifecycle_days} days, {r.rows:,} rows"
+        )
     if not reclaimed:
         click.echo("nothing to reclaim")

@@ -63,14 +63,20 @@ def _dump(value: Any, indent: str = "") -> str:
         if not value:
             return "{}"
         inner = indent + "  "
-        items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_dump(v, inner)}" for k, v in value.items()]
+        items = [
+            f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_dump(v, inner)}"
+            for k, v in value.items()
+        ]
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     return json.dumps(value, ensure_ascii=False)
 
 
 def write_json(result: StatementResult, out: TextIO = sys.stdout) -> None:
     cols = result.columns
-    objects = [{c.name: format_value(v, c.odps_type) for c, v in zip(cols, row, strict=True)} for row in result.rows or []]
+    objects = [
+        {c.name: format_value(v, c.odps_type) for c, v in zip(cols, row, strict=True)}
+        for row in result.rows or []
+    ]
     if not objects:
         out.write("[]\n")
         return
@@ -81,7 +87,12 @@ def write_csv(result: StatementResult, out: TextIO = sys.stdout) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.name for c in result.columns])
     for row in result.rows or []:
-        writer.writerow(["" if v is None else to_text(v, c.odps_type) for c, v in zip(result.columns, row, strict=True)])
+        writer.writerow(
+            [
+                "" if v is None else to_text(v, c.odps_type)
+                for c, v in zip(result.columns, row, strict=True)
+            ]
+        )
 
 
 def write_table(result: StatementResult, out: TextIO = sys.stdout) -> None:

@@ -23,13 +23,44 @@ def _param(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 
 @click.command()
 @click.option("-e", "--execute", "text", help="SQL text to run.")
-@click.option("-f", "--file", "file", type=click.Path(dir_okay=False, path_type=Path), help="SQL file to run ('-' for stdin).")
-@click.option("--env", type=click.Choice(["dev", "prod"]), help="Environment (default: dev in standard mode, prod in basic).")
-@click.option("--bizdate", help="Business date YYYYMMDD (default: yesterday in the workspace time zone).")
+@click.option(
+    "-f",
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQL file to run ('-' for stdin).",
+)
+@click.option(
+    "--env",
+    type=click.Choice(["dev", "prod"]),
+    help="Environment (default: dev in standard mode, prod in basic).",
+)
+@click.option(
+    "--bizdate", help="Business date YYYYMMDD (default: yesterday in the workspace time zone)."
+)
 @click.option("--cyctime", help="Scheduled time YYYYMMDDHHMISS (instead of --bizdate).")
-@click.option("-p", "--param", "params", multiple=True, callback=_param, help="NAME=VALUE for ${NAME} (VALUE may be an expression like $[yyyymmdd-1]).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-@click.option("--limit", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True, help="Rows to fetch from the last query.")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    callback=_param,
+    help="NAME=VALUE for ${NAME} (VALUE may be an expression like $[yyyymmdd-1]).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1_000_000),
+    default=10_000,
+    show_default=True,
+    help="Rows to fetch from the last query.",
+)
 @click.pass_context
 def sql(
     ctx: click.Context,
@@ -77,7 +108,9 @@ def sql(
     if last is not None:
         if fmt == "table" and last.kind == "show" and last.message and "\n" in last.message:
             click.echo(last.message)
-        writer = {"table": output.write_table, "csv": output.write_csv, "json": output.write_json}[fmt]
+        writer = {"table": output.write_table, "csv": output.write_csv, "json": output.write_json}[
+            fmt
+        ]
         writer(last, sys.stdout)
         if last.truncated:
             click.echo(f"(only the first {limit:,} rows are shown; use --limit)", err=True)

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,6 +49,8 @@ class Outcome:
     error: str | None = None
     outputs: Any = None  # assignment: the last result; branch: the selected output names
     billable: bool = True
+    started: float = 0.0  # time.perf_counter() when the worker began the job (for overhead figures)
+    ended: float = 0.0
 
 
 @dataclass
@@ -121,6 +123,7 @@ class Runner:
 
     # -- worker threads -----------------------------------------------------------------------
     def _run(self, holder: _Running) -> Outcome:
+        started = time.perf_counter()
         job = holder.job
         with open(job.log_path, "a", encoding="utf-8", buffering=1) as log:
             log.write(
@@ -137,7 +140,7 @@ class Runner:
             log.write(
                 f"[{_stamp()}] {'succeeded' if outcome.ok else 'failed: ' + (outcome.error or '')}\n"
             )
-        return outcome
+        return replace(outcome, started=started, ended=time.perf_counter())
 
     def _dispatch(self, holder: _Running, log: IO[str]) -> Outcome:
         job = holder.job

@@ -39,13 +39,8 @@ def advance(db: sqlite_utils.Database, now: str, operator: str) -> int:
         ).fetchall()
         events.record_status(db, now, operator, ((r[0], r[1], WAIT_TIME) for r in rows))
         moved += len(rows)
-        # Below an unselected branch: dry-run, unless this is a merge node (it always runs).
-        conn.execute(
-            f"""UPDATE instances SET sched_type = {UNCHOSEN}
-                WHERE state = {WAIT_TIME} AND sched_type = 0 AND node_type != 'merge'
-                AND EXISTS (SELECT 1 FROM instance_deps d JOIN instances u ON u.id = d.upstream_id
-                            WHERE d.instance_id = instances.id AND d.removed = 0 AND u.sched_type = {UNCHOSEN})"""
-        )
+        if rows:
+            _propagate_unchosen([r[0] for r in rows], db)
         due = f"state = {WAIT_TIME} AND frozen = 0 AND cyctime <= ? AND (next_try_at IS NULL OR next_try_at <= ?)"
         rows = conn.execute(
             f"UPDATE instances SET state = {SUCCESS}, finished_at = ?, run_no = run_no + 1 "
@@ -74,6 +69,20 @@ def advance(db: sqlite_utils.Database, now: str, operator: str) -> int:
         total += moved
         if moved == 0:
             return total
+
+
+def _propagate_unchosen(ids: list[int], db: sqlite_utils.Database) -> None:
+    """Below an unselected branch: dry-run, unless this is a merge node (a merge always runs)."""
+    conn = db.conn
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS just_waiting (id INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM just_waiting")
+    conn.executemany("INSERT OR IGNORE INTO just_waiting VALUES (?)", [(i,) for i in ids])
+    conn.execute(
+        f"""UPDATE instances SET sched_type = {UNCHOSEN}
+            WHERE id IN (SELECT id FROM just_waiting) AND sched_type = 0 AND node_type != 'merge'
+            AND EXISTS (SELECT 1 FROM instance_deps d JOIN instances u ON u.id = d.upstream_id
+                        WHERE d.instance_id = instances.id AND d.removed = 0 AND u.sched_type = {UNCHOSEN})"""
+    )
 
 
 def release(succeeded: list[int], db: sqlite_utils.Database) -> None:

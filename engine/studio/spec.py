@@ -60,7 +60,9 @@ class NodeSpec:
     description: str = ""
     schedule: Schedule = field(default_factory=Schedule)
     params: tuple[tuple[str, str], ...] = ()  # name=expression pairs, in order (shell: $1 $2 ...)
-    inputs: tuple[str, ...] = ()  # output names of same-cycle upstream nodes (project.table, project.node)
+    inputs: tuple[
+        str, ...
+    ] = ()  # output names of same-cycle upstream nodes (project.table, project.node)
     outputs: tuple[str, ...] = ()  # this node's output names (project.node is always added)
     cross_cycle: CrossCycle = field(default_factory=CrossCycle)
     branches: tuple[BranchCondition, ...] = ()
@@ -106,7 +108,9 @@ class NodeSpec:
                 children=bool(cc.get("children", False)),
                 nodes=tuple(cc.get("nodes", [])),
             ),
-            branches=tuple(BranchCondition(b["condition"], b["output"]) for b in raw.get("branches", [])),
+            branches=tuple(
+                BranchCondition(b["condition"], b["output"]) for b in raw.get("branches", [])
+            ),
         )
 
 

@@ -69,7 +69,9 @@ class WorkspaceConfig:
         return [p for p in (self.projects.dev, self.projects.prod) if p is not None]
 
 
-def default_config(project: str, mode: Mode = "standard", timezone: str = "Asia/Shanghai") -> WorkspaceConfig:
+def default_config(
+    project: str, mode: Mode = "standard", timezone: str = "Asia/Shanghai"
+) -> WorkspaceConfig:
     _check_project_name(project, "--project", None)
     _check_timezone(timezone, "--timezone", None)
     dev = f"{project}_dev" if mode == "standard" else None
@@ -105,7 +107,9 @@ def load_config(path: Path) -> WorkspaceConfig:
     except FileNotFoundError:
         raise ConfigError(f"{path}: not found") from None
     except PermissionError:
-        raise ConfigError(f"{path}: permission denied", hint="check the file's owner and mode") from None
+        raise ConfigError(
+            f"{path}: permission denied", hint="check the file's owner and mode"
+        ) from None
     except UnicodeDecodeError as err:
         raise ConfigError(f"{path}: not UTF-8 text ({err.reason})") from None
     except tomllib.TOMLDecodeError as err:
@@ -189,11 +193,14 @@ def _no_unknown(table: dict[str, Any], allowed: set[str], prefix: str, path: Pat
     for key in table:
         if key not in allowed:
             raise ConfigError(
-                _where(path, f"{prefix}.{key}") + f"unknown key (expected one of: {', '.join(sorted(allowed))})"
+                _where(path, f"{prefix}.{key}")
+                + f"unknown key (expected one of: {', '.join(sorted(allowed))})"
             )
 
 
-def _str(table: dict[str, Any], key: str, full: str, path: Path | None, *, required: bool = False) -> Any:
+def _str(
+    table: dict[str, Any], key: str, full: str, path: Path | None, *, required: bool = False
+) -> Any:
     value = table.get(key)
     if value is None:
         if required:
@@ -205,7 +212,12 @@ def _str(table: dict[str, Any], key: str, full: str, path: Path | None, *, requi
 
 
 def _choice(
-    table: dict[str, Any], key: str, choices: tuple[str, ...], full: str, path: Path | None, default: str
+    table: dict[str, Any],
+    key: str,
+    choices: tuple[str, ...],
+    full: str,
+    path: Path | None,
+    default: str,
 ) -> str:
     value = table.get(key, default)
     if value not in choices:
@@ -225,4 +237,6 @@ def _check_timezone(tz: str, key: str, path: Path | None) -> None:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(_where(path, key) + f"unknown time zone {tz!r} (e.g. Asia/Shanghai, UTC)") from None
+        raise ConfigError(
+            _where(path, key) + f"unknown time zone {tz!r} (e.g. Asia/Shanghai, UTC)"
+        ) from None

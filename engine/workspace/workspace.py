@@ -116,7 +116,9 @@ class Workspace:
         except OSError as err:
             for path in reversed(created):
                 shutil.rmtree(path, ignore_errors=True)
-            raise WorkspaceError(f"{root}: cannot create the workspace: {err.strerror or err}") from None
+            raise WorkspaceError(
+                f"{root}: cannot create the workspace: {err.strerror or err}"
+            ) from None
         except BaseException:
             for path in reversed(created):
                 shutil.rmtree(path, ignore_errors=True)
