@@ -11,6 +11,7 @@ as MaxCompute does); ``_mw.partitions`` also records empty partitions made by AD
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ from typing import Any
 import duckdb
 
 META = "_mw"
+_MISSING = object()
 FORMAT_VERSION = "1"
 
 _SCHEMA_DDL = f"""
@@ -123,33 +125,63 @@ def partition_spec(names: Sequence[str], values: Sequence[Any]) -> str:
     return "/".join(f"{n}={v}" for n, v in zip(names, values, strict=True))
 
 
-class Catalog:
-    """Reads and writes ``_mw`` of one attached project (``catalog`` = the DuckDB alias)."""
+# Table metadata shared by every Catalog of one warehouse file in this process (the DuckDB file is
+# open in one process only, so nothing else can change it). Writers forget what they touch when
+# they write and again when their transaction ends, so a reader never keeps a stale entry.
+_shared_lock = threading.Lock()
+_shared: dict[str, dict[str, TableMeta | None]] = {}
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, project: str) -> None:
+
+class Catalog:
+    """Reads and writes ``_mw`` of one attached project (``catalog`` = the DuckDB alias).
+
+    ``cache_key`` (the warehouse file) shares looked-up metadata across sessions and threads.
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, project: str, cache_key: str | None = None) -> None:
         self.conn = conn
         self.project = project
         self.m = f'"{project}".{META}'
         self._cache: dict[str, TableMeta | None] = {}
+        self._key = cache_key
+        self._written: set[str] = set()
+        if cache_key is not None:
+            with _shared_lock:
+                self._cache = _shared.setdefault(cache_key, {})
 
     def invalidate(self, name: str | None = None) -> None:
-        if name is None:
-            self._cache.clear()
-        else:
-            self._cache.pop(name.lower(), None)
+        with _shared_lock:
+            if name is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(name.lower(), None)
+
+    def settle(self) -> None:
+        """After COMMIT or ROLLBACK: forget what this session wrote (other threads may have cached it)."""
+        with _shared_lock:
+            for key in self._written:
+                self._cache.pop(key, None)
+        self._written.clear()
+
+    def _forget(self, key: str) -> None:
+        self._written.add(key)
+        with _shared_lock:
+            self._cache.pop(key, None)
 
     # -- tables ---------------------------------------------------------------------------
     def get(self, name: str) -> TableMeta | None:
         key = name.lower()
-        if key in self._cache:
-            return self._cache[key]
+        cached = self._cache.get(key, _MISSING)
+        if cached is not _MISSING:
+            return cached  # type: ignore[return-value]
         row = self.conn.execute(
             f"SELECT name, comment, lifecycle, owner, transactional, primary_key, properties, "
             f"is_view, view_text, created_at, ddl_at, modified_at FROM {self.m}.tables WHERE name = ?",
             [key],
         ).fetchone()
         if row is None:
-            self._cache[key] = None
+            if key not in self._written:
+                self._cache[key] = None
             return None
         cols = self.conn.execute(
             f"SELECT name, odps_type, comment, is_partition FROM {self.m}.columns "
@@ -173,7 +205,8 @@ class Catalog:
             columns=[ColumnMeta(c[0], c[1], c[2]) for c in cols if not c[3]],
             partition_columns=[ColumnMeta(c[0], c[1], c[2]) for c in cols if c[3]],
         )
-        self._cache[key] = meta
+        if key not in self._written:
+            self._cache[key] = meta
         return meta
 
     def names(self) -> list[str]:
@@ -215,14 +248,14 @@ class Catalog:
         ]
         if rows:
             self.conn.executemany(f"INSERT INTO {self.m}.columns VALUES (?, ?, ?, ?, ?, ?)", rows)
-        self._cache.pop(key, None)
+        self._forget(key)
 
     def drop(self, name: str) -> None:
         key = name.lower()
         for table in ("tables", "columns", "partitions"):
             col = "name" if table == "tables" else "table_name"
             self.conn.execute(f"DELETE FROM {self.m}.{table} WHERE {col} = ?", [key])
-        self._cache.pop(key, None)
+        self._forget(key)
 
     def touch(self, name: str, now: datetime, *, ddl: bool = False) -> None:
         sets = "modified_at = ?, ddl_at = ?" if ddl else "modified_at = ?"
@@ -230,7 +263,7 @@ class Catalog:
         self.conn.execute(
             f"UPDATE {self.m}.tables SET {sets} WHERE name = ?", [*params, name.lower()]
         )
-        self._cache.pop(name.lower(), None)
+        self._forget(name.lower())
 
     def update(self, name: str, **fields: Any) -> None:
         assignments = ", ".join(f"{k} = ?" for k in fields)
@@ -238,7 +271,7 @@ class Catalog:
             f"UPDATE {self.m}.tables SET {assignments} WHERE name = ?",
             [*fields.values(), name.lower()],
         )
-        self._cache.pop(name.lower(), None)
+        self._forget(name.lower())
 
     # -- partitions -----------------------------------------------------------------------
     def partitions(self, name: str) -> list[PartitionMeta]:

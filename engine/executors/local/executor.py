@@ -107,7 +107,10 @@ class LocalExecutor:
             conn=conn,
             project=self.project,
             projects=set(self.workspace.config.all_projects),
-            catalogs={p: Catalog(conn, p) for p in self.workspace.config.all_projects},
+            catalogs={
+                p: Catalog(conn, p, cache_key=str(self.workspace.warehouse_file(p)))
+                for p in self.workspace.config.all_projects
+            },
             user=self.user,
             timezone=self.workspace.config.timezone,
             clock=self.clock,
@@ -159,6 +162,8 @@ class LocalExecutor:
             if self.read_only and result.tables_written:
                 raise SqlError("this session is read-only", line=stmt.line)
             conn.execute("COMMIT")
+            for catalog in session.catalogs.values():
+                catalog.settle()
         except MaxworksError as err:
             self._rollback(session)
             return _failed(stmt, _with_line(err, stmt.line))
@@ -177,12 +182,12 @@ class LocalExecutor:
         if special is not None:
             return inspect.run(session, special, stmt, stmt.text), 0.0
         tree = parse_statement(stmt.text)
-        translate_ms = (time.perf_counter() - t0) * 1000
+        session.translate_ms = (time.perf_counter() - t0) * 1000  # to_sql adds its share
         handler = HANDLERS.get(type(tree))
         if handler is not None:
-            return handler(session, tree, stmt, stmt.text), translate_ms
+            return handler(session, tree, stmt, stmt.text), session.translate_ms
         if isinstance(tree, exp.Query):
-            return run_query(session, tree, stmt, stmt.text), translate_ms
+            return run_query(session, tree, stmt, stmt.text), session.translate_ms
         raise UnsupportedSqlError(
             f"{type(tree).__name__.upper()} statements are not supported by the local engine",
             line=stmt.line,
@@ -192,7 +197,7 @@ class LocalExecutor:
         with contextlib.suppress(duckdb.Error):  # DuckDB may have aborted it already
             session.conn.execute("ROLLBACK")
         for catalog in session.catalogs.values():
-            catalog.invalidate()
+            catalog.settle()
 
 
 def _sql_str(text: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlglot import exp
 
 from engine.executors.local.catalog import TableMeta
@@ -63,4 +65,7 @@ def translate_context(session: Session) -> TranslateContext:
 
 def to_sql(session: Session, tree: exp.Expr) -> str:
     """DuckDB SQL for a tree whose tables were already prepared."""
-    return to_duckdb(tree, translate_context(session)).sql(dialect="duckdb")
+    started = time.perf_counter()
+    sql: str = to_duckdb(tree, translate_context(session)).sql(dialect="duckdb")
+    session.translate_ms += (time.perf_counter() - started) * 1000
+    return sql

@@ -38,6 +38,7 @@ class Session:
     clock: Callable[[], datetime]
     result_limit: int
     flags: dict[str, str] = field(default_factory=dict)
+    translate_ms: float = 0.0  # parse + translation time of the current statement
 
     def flag(self, key: str) -> bool:
         return self.flags.get(key, FLAG_DEFAULTS.get(key, "false")).lower() in TRUE_VALUES
