@@ -188,7 +188,7 @@ class Runner:
         )
         executor = LocalExecutor(self.workspace, env, user="scheduler", connection=cursor)
         last_rows: list[list[str]] | None = None
-        for result in executor.execute(text):
+        for result in executor.execute(text, one_job=job.node_type == NodeType.ODPS_SCRIPT):
             if holder.cancel.is_set():
                 return Outcome(False, "killed")
             where = f"statement {result.index + 1} (line {result.line})"

@@ -44,9 +44,17 @@ def test_create_partitioned_table_keeps_metadata(executor: LocalExecutor, clock:
     run(executor, LOG_DDL)
     meta = Catalog(executor.connect(), "demo_dev").get("ods_log")
     assert meta is not None
-    assert [(c.name, c.odps_type, c.comment) for c in meta.columns] == [("uid", "BIGINT", "user id"), ("url", "STRING", None)]
+    assert [(c.name, c.odps_type, c.comment) for c in meta.columns] == [
+        ("uid", "BIGINT", "user id"),
+        ("url", "STRING", None),
+    ]
     assert [(c.name, c.comment) for c in meta.partition_columns] == [("dt", "business date")]
-    assert (meta.comment, meta.lifecycle, meta.owner, meta.created_at) == ("raw log", 7, "alice", clock.now)
+    assert (meta.comment, meta.lifecycle, meta.owner, meta.created_at) == (
+        "raw log",
+        7,
+        "alice",
+        clock.now,
+    )
 
 
 def test_desc_lists_columns_then_partitions(executor: LocalExecutor) -> None:
@@ -65,7 +73,12 @@ def test_create_existing_table(executor: LocalExecutor) -> None:
     run(executor, LOG_DDL)
     failed = fails(executor, LOG_DDL)
     assert failed.error is not None and "already exists" in str(failed.error)
-    res = run(executor, LOG_DDL.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS").replace("LIFECYCLE 7", "LIFECYCLE 99"))
+    res = run(
+        executor,
+        LOG_DDL.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS").replace(
+            "LIFECYCLE 7", "LIFECYCLE 99"
+        ),
+    )
     assert "nothing changed" in res.statements[0].message
     meta = Catalog(executor.connect(), "demo_dev").get("ods_log")
     assert meta is not None and meta.lifecycle == 7  # IF NOT EXISTS leaves the metadata alone
@@ -100,13 +113,22 @@ def test_show_tables(executor: LocalExecutor) -> None:
 
 
 # -- INSERT and partitions ---------------------------------------------------------------------------
-def test_insert_overwrite_static_partition_replaces_only_that_partition(executor: LocalExecutor) -> None:
+def test_insert_overwrite_static_partition_replaces_only_that_partition(
+    executor: LocalExecutor,
+) -> None:
     run(executor, LOG_DDL)
-    run(executor, "INSERT OVERWRITE TABLE ods_log PARTITION (dt='20250101') SELECT 1, 'a' UNION ALL SELECT 2, 'b'")
+    run(
+        executor,
+        "INSERT OVERWRITE TABLE ods_log PARTITION (dt='20250101') SELECT 1, 'a' UNION ALL SELECT 2, 'b'",
+    )
     run(executor, "INSERT OVERWRITE TABLE ods_log PARTITION (dt='20250102') SELECT 9, 'z'")
     res = run(executor, "INSERT OVERWRITE TABLE ods_log PARTITION (dt='20250101') SELECT 3, 'c'")
-    assert res.statements[0].message == "1 row overwritten to demo_dev.ods_log partition dt=20250101"
-    assert rows(executor, "SELECT uid, url, dt FROM ods_log WHERE dt > '0' ORDER BY dt, uid LIMIT 10") == [
+    assert (
+        res.statements[0].message == "1 row overwritten to demo_dev.ods_log partition dt=20250101"
+    )
+    assert rows(
+        executor, "SELECT uid, url, dt FROM ods_log WHERE dt > '0' ORDER BY dt, uid LIMIT 10"
+    ) == [
         (3, "c", "20250101"),
         (9, "z", "20250102"),
     ]
@@ -140,7 +162,10 @@ def test_dynamic_and_mixed_partitions(executor: LocalExecutor) -> None:
     run(executor, "INSERT INTO TABLE sales PARTITION (dt, region) VALUES (5, '20250102', 'north')")
     # overwrite of a dynamic partition replaces only the partitions the query produced
     run(executor, "INSERT OVERWRITE TABLE sales PARTITION (dt='20250101', region) SELECT 1, 'east'")
-    got = rows(executor, "SELECT dt, region, sum(amt) FROM sales WHERE dt >= '0' GROUP BY dt, region ORDER BY dt, region LIMIT 9")
+    got = rows(
+        executor,
+        "SELECT dt, region, sum(amt) FROM sales WHERE dt >= '0' GROUP BY dt, region ORDER BY dt, region LIMIT 9",
+    )
     assert got == [("20250101", "east", 1), ("20250101", "west", 20), ("20250102", "north", 5)]
 
 
@@ -152,7 +177,9 @@ def test_static_partition_after_dynamic_is_refused(executor: LocalExecutor) -> N
 
 def test_null_dynamic_partition_value_is_refused(executor: LocalExecutor) -> None:
     run(executor, "CREATE TABLE sales (amt BIGINT) PARTITIONED BY (region STRING)")
-    failed = fails(executor, "INSERT INTO TABLE sales PARTITION (region) SELECT 1, CAST(NULL AS STRING)")
+    failed = fails(
+        executor, "INSERT INTO TABLE sales PARTITION (region) SELECT 1, CAST(NULL AS STRING)"
+    )
     assert failed.error is not None and failed.error.code == "ODPS-0123031"
     assert rows(executor, "SET odps.sql.allow.fullscan=true; SELECT count(*) FROM sales") == [(0,)]
 
@@ -165,14 +192,28 @@ def test_partitioned_insert_needs_partition_clause(executor: LocalExecutor) -> N
 
 def test_insert_overwrite_reading_its_own_partition(executor: LocalExecutor) -> None:
     run(executor, LOG_DDL)
-    run(executor, "INSERT INTO TABLE ods_log PARTITION (dt='1') VALUES (1, 'a'), (1, 'a'), (2, 'b')")
-    run(executor, "INSERT OVERWRITE TABLE ods_log PARTITION (dt='1') SELECT DISTINCT uid, url FROM ods_log WHERE dt='1'")
-    assert rows(executor, "SELECT uid FROM ods_log WHERE dt='1' ORDER BY uid LIMIT 5") == [(1,), (2,)]
+    run(
+        executor, "INSERT INTO TABLE ods_log PARTITION (dt='1') VALUES (1, 'a'), (1, 'a'), (2, 'b')"
+    )
+    run(
+        executor,
+        "INSERT OVERWRITE TABLE ods_log PARTITION (dt='1') SELECT DISTINCT uid, url FROM ods_log WHERE dt='1'",
+    )
+    assert rows(executor, "SELECT uid FROM ods_log WHERE dt='1' ORDER BY uid LIMIT 5") == [
+        (1,),
+        (2,),
+    ]
 
 
 def test_multi_insert(executor: LocalExecutor) -> None:
-    run(executor, "CREATE TABLE s (k BIGINT, v STRING); INSERT INTO TABLE s VALUES (1,'a'),(2,'b'),(3,'c')")
-    run(executor, "CREATE TABLE big (k BIGINT) PARTITIONED BY (dt STRING); CREATE TABLE small (v STRING)")
+    run(
+        executor,
+        "CREATE TABLE s (k BIGINT, v STRING); INSERT INTO TABLE s VALUES (1,'a'),(2,'b'),(3,'c')",
+    )
+    run(
+        executor,
+        "CREATE TABLE big (k BIGINT) PARTITIONED BY (dt STRING); CREATE TABLE small (v STRING)",
+    )
     res = run(
         executor,
         "FROM s INSERT OVERWRITE TABLE big PARTITION (dt='1') SELECT k WHERE k > 1 "
@@ -194,9 +235,14 @@ def test_update_delete_refused_on_non_transactional(executor: LocalExecutor) -> 
 def test_update_delete_merge_on_transactional(executor: LocalExecutor) -> None:
     run(executor, "CREATE TABLE acc (id BIGINT, bal BIGINT) TBLPROPERTIES ('transactional'='true')")
     run(executor, "INSERT INTO TABLE acc VALUES (1, 10), (2, 20)")
-    assert run(executor, "UPDATE acc SET bal = bal + 1 WHERE id = 1").statements[0].rows_affected == 1
+    assert (
+        run(executor, "UPDATE acc SET bal = bal + 1 WHERE id = 1").statements[0].rows_affected == 1
+    )
     assert run(executor, "DELETE FROM acc WHERE id = 2").statements[0].rows_affected == 1
-    run(executor, "CREATE TABLE chg (id BIGINT, bal BIGINT); INSERT INTO TABLE chg VALUES (1, 100), (3, 300)")
+    run(
+        executor,
+        "CREATE TABLE chg (id BIGINT, bal BIGINT); INSERT INTO TABLE chg VALUES (1, 100), (3, 300)",
+    )
     run(
         executor,
         "MERGE INTO acc USING chg ON acc.id = chg.id "
@@ -212,7 +258,11 @@ def test_primary_key_table_upserts(executor: LocalExecutor) -> None:
     )
     run(executor, "INSERT INTO TABLE dim VALUES (1, 'a'), (2, 'b')")
     run(executor, "INSERT INTO TABLE dim VALUES (2, 'B'), (3, 'c')")
-    assert rows(executor, "SELECT id, name FROM dim ORDER BY id LIMIT 9") == [(1, "a"), (2, "B"), (3, "c")]
+    assert rows(executor, "SELECT id, name FROM dim ORDER BY id LIMIT 9") == [
+        (1, "a"),
+        (2, "B"),
+        (3, "c"),
+    ]
 
 
 # -- ALTER / TRUNCATE ---------------------------------------------------------------------------
@@ -246,7 +296,9 @@ def test_truncate_table_and_partition(executor: LocalExecutor) -> None:
     run(executor, LOG_DDL)
     run(executor, "INSERT INTO TABLE ods_log PARTITION (dt) VALUES (1,'a','1'), (2,'b','2')")
     run(executor, "TRUNCATE TABLE ods_log PARTITION (dt='1')")
-    assert rows(executor, "SELECT uid FROM ods_log WHERE dt IN ('1','2') ORDER BY uid LIMIT 5") == [(2,)]
+    assert rows(executor, "SELECT uid FROM ods_log WHERE dt IN ('1','2') ORDER BY uid LIMIT 5") == [
+        (2,)
+    ]
     run(executor, "TRUNCATE TABLE ods_log")
     assert rows(executor, "SELECT count(*) FROM ods_log WHERE dt IN ('1','2')") == [(0,)]
     assert rows(executor, "SHOW PARTITIONS ods_log") == [("dt=1",), ("dt=2",)]
@@ -258,17 +310,25 @@ def test_full_scan_guard_and_flag(executor: LocalExecutor) -> None:
     failed = fails(executor, "SELECT count(*) FROM ods_log")
     assert failed.error is not None and failed.error.code == "ODPS-0130071"
     assert "Table(demo_dev,ods_log) is full scan with all partitions" in str(failed.error)
-    assert rows(executor, "SET odps.sql.allow.fullscan=true;\nSELECT count(*) FROM ods_log") == [(0,)]
+    assert rows(executor, "SET odps.sql.allow.fullscan=true;\nSELECT count(*) FROM ods_log") == [
+        (0,)
+    ]
     # a predicate in an outer query or a join counts, as MaxCompute pushes it down
-    assert rows(executor, "SELECT count(*) FROM (SELECT * FROM ods_log) x WHERE x.dt = '1'") == [(0,)]
-    assert rows(executor, "WITH c AS (SELECT uid, dt FROM ods_log) SELECT count(*) FROM c WHERE dt = '1'") == [(0,)]
+    assert rows(executor, "SELECT count(*) FROM (SELECT * FROM ods_log) x WHERE x.dt = '1'") == [
+        (0,)
+    ]
+    assert rows(
+        executor, "WITH c AS (SELECT uid, dt FROM ods_log) SELECT count(*) FROM c WHERE dt = '1'"
+    ) == [(0,)]
     fails(executor, "SELECT count(*) FROM ods_log WHERE uid = 1")
 
 
 def test_order_by_without_limit(executor: LocalExecutor) -> None:
     failed = fails(executor, "SELECT 1 AS a ORDER BY a")
     assert "ORDER BY must be used with a LIMIT clause" in str(failed.error)
-    assert rows(executor, "SET odps.sql.validate.orderby.limit=false; SELECT 1 AS a ORDER BY a") == [(1,)]
+    assert rows(
+        executor, "SET odps.sql.validate.orderby.limit=false; SELECT 1 AS a ORDER BY a"
+    ) == [(1,)]
     assert rows(executor, "SELECT 1 AS a ORDER BY a LIMIT 1") == [(1,)]
 
 
@@ -281,7 +341,10 @@ def test_set_flags_last_only_for_the_script(executor: LocalExecutor) -> None:
 # -- names ---------------------------------------------------------------------------------------
 def test_dev_reads_prod_with_project_prefix(workspace: Workspace, clock: Clock) -> None:
     with LocalExecutor(workspace, "prod", user="ops", clock=clock) as prod:
-        run(prod, "CREATE TABLE dim_city (id BIGINT, name STRING); INSERT INTO TABLE dim_city VALUES (1, 'Hangzhou')")
+        run(
+            prod,
+            "CREATE TABLE dim_city (id BIGINT, name STRING); INSERT INTO TABLE dim_city VALUES (1, 'Hangzhou')",
+        )
     with LocalExecutor(workspace, "dev", user="alice", clock=clock) as dev:
         assert rows(dev, "SELECT name FROM demo.dim_city") == [("Hangzhou",)]
         failed = fails(dev, "SELECT name FROM dim_city")
@@ -290,7 +353,9 @@ def test_dev_reads_prod_with_project_prefix(workspace: Workspace, clock: Clock) 
         assert "not a project of this workspace" in str(failed.error)
         failed = fails(dev, "SELECT * FROM demo.default.dim_city")
         assert "odps.namespace.schema=true" in str(failed.error)
-        assert rows(dev, "SET odps.namespace.schema=true; SELECT name FROM demo.default.dim_city") == [("Hangzhou",)]
+        assert rows(
+            dev, "SET odps.namespace.schema=true; SELECT name FROM demo.default.dim_city"
+        ) == [("Hangzhou",)]
 
 
 def test_unqualified_expression_names(executor: LocalExecutor) -> None:
@@ -301,7 +366,9 @@ def test_unqualified_expression_names(executor: LocalExecutor) -> None:
 # -- failures and atomicity -------------------------------------------------------------------------
 def test_failing_statement_stops_script_and_keeps_earlier_ones(executor: LocalExecutor) -> None:
     run(executor, "CREATE TABLE t (a BIGINT)")
-    result = executor.run_script("INSERT INTO TABLE t VALUES (1);\n\nSELECT nosuch FROM t;\nINSERT INTO TABLE t VALUES (2)")
+    result = executor.run_script(
+        "INSERT INTO TABLE t VALUES (1);\n\nSELECT nosuch FROM t;\nINSERT INTO TABLE t VALUES (2)"
+    )
     assert len(result.statements) == 2
     assert result.error is not None and result.error.line == 3
     assert rows(executor, "SELECT a FROM t") == [(1,)]
@@ -366,3 +433,14 @@ def test_lifecycle_sweep_drops_expired_partitions_and_tables(workspace: Workspac
         assert rows(ex, "SHOW PARTITIONS ods_log") == [("dt=new",)]
         assert [r[1] for r in rows(ex, "SHOW TABLES")] == ["keep", "ods_log"]
     assert sweep(workspace, now=now) == []
+
+
+def test_script_mode_is_one_job_all_or_nothing(executor: LocalExecutor) -> None:
+    run(executor, "CREATE TABLE t (a BIGINT)")
+    result = executor.run_script("INSERT INTO TABLE t VALUES (1);\nINSERT INTO TABLE t VALUES ('x')", one_job=True)
+    assert result.error is not None and result.error.line == 2
+    assert "none of its statements wrote anything" in str(result.error)
+    assert rows(executor, "SELECT count(*) FROM t") == [(0,)]
+    assert run(executor, "INSERT INTO TABLE t VALUES (1); INSERT INTO TABLE t VALUES (2)").ok
+    assert executor.run_script("INSERT INTO TABLE t VALUES (3)", one_job=True).ok
+    assert rows(executor, "SELECT count(*) FROM t") == [(3,)]

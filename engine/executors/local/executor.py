@@ -119,11 +119,12 @@ class LocalExecutor:
         )
 
     def execute(
-        self, script: str, *, flags: Mapping[str, str] | None = None
+        self, script: str, *, flags: Mapping[str, str] | None = None, one_job: bool = False
     ) -> Iterator[StatementResult]:
         """Run a script (parameters already substituted), one record per statement.
 
-        Stops at the first failing statement, whose record carries the error.
+        Stops at the first failing statement, whose record carries the error. ``one_job`` runs
+        the script as MaxCompute runs an ODPS Script node: one job, all or nothing.
         """
         session = self.session(flags)
         try:
@@ -131,18 +132,33 @@ class LocalExecutor:
         except SqlError as err:
             yield StatementResult(index=0, line=err.line or 1, sql=script, kind="query", error=err)
             return
+        if one_job:
+            session.conn.execute("BEGIN TRANSACTION")
         for stmt in statements:
-            result = self.execute_statement(session, stmt)
+            result = self.execute_statement(session, stmt, own_transaction=not one_job)
+            if one_job and result.error is not None:
+                self._rollback(session)
+                note = "the script runs as one job, so none of its statements wrote anything"
+                err = result.error
+                result = _replace(result, error=type(err)(err.reason, line=err.line, code=err.code, hint=note))
             yield result
             if result.error is not None:
                 return
+        if one_job:
+            session.conn.execute("COMMIT")
+            for catalog in session.catalogs.values():
+                catalog.settle()
 
-    def run_script(self, script: str, *, flags: Mapping[str, str] | None = None) -> ScriptResult:
+    def run_script(
+        self, script: str, *, flags: Mapping[str, str] | None = None, one_job: bool = False
+    ) -> ScriptResult:
         session_flags = dict(flags or {})
-        results = tuple(self.execute(script, flags=session_flags))
+        results = tuple(self.execute(script, flags=session_flags, one_job=one_job))
         return ScriptResult(statements=results, flags=session_flags)
 
-    def execute_statement(self, session: Session, stmt: Statement) -> StatementResult:
+    def execute_statement(
+        self, session: Session, stmt: Statement, *, own_transaction: bool = True
+    ) -> StatementResult:
         started = time.perf_counter()
         setting = parse_set(stmt.text)
         if setting is not None:
@@ -156,19 +172,23 @@ class LocalExecutor:
                 message=f"set {key}={value}",
             )
         conn = session.conn
-        conn.execute("BEGIN TRANSACTION")
+        if own_transaction:
+            conn.execute("BEGIN TRANSACTION")
         try:
             result, translate_ms = self._dispatch(session, stmt)
             if self.read_only and result.tables_written:
                 raise SqlError("this session is read-only", line=stmt.line)
-            conn.execute("COMMIT")
-            for catalog in session.catalogs.values():
-                catalog.settle()
+            if own_transaction:
+                conn.execute("COMMIT")
+                for catalog in session.catalogs.values():
+                    catalog.settle()
         except MaxworksError as err:
-            self._rollback(session)
+            if own_transaction:
+                self._rollback(session)
             return _failed(stmt, _with_line(err, stmt.line))
         except duckdb.Error as err:
-            self._rollback(session)
+            if own_transaction:
+                self._rollback(session)
             return _failed(stmt, _duck_error(err, stmt))
         except Exception:
             self._rollback(session)
