@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from engine.errors import SqlError, UnsupportedSqlError
 
-FULL_SCAN_CODE = "ODPS-0130071"
+FULL_SCAN_CODE = "ODPS-0130071"  # MaxCompute's code for semantic errors, these guards included
 NOT_FOUND_CODE = "ODPS-0130131"
 
 
@@ -33,13 +33,36 @@ def cte_names(tree: exp.Expr) -> set[str]:
 
 def real_tables(tree: exp.Expr) -> Iterator[exp.Table]:
     """Every reference to a stored table or view (not CTEs, not table functions)."""
-    ctes = cte_names(tree)
-    for table in tree.find_all(exp.Table):
-        if not isinstance(table.this, exp.Identifier):
-            continue  # UNNEST(...), a table function, ...
-        if not table.args.get("db") and table.name.lower() in ctes:
-            continue
-        yield table
+    yield from survey(tree).tables
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What one walk of a statement finds: the stored tables it references, and whether some
+    query in it has ORDER BY without LIMIT."""
+
+    tables: list[exp.Table]
+    order_without_limit: bool
+
+
+def survey(tree: exp.Expr) -> Survey:
+    ctes: set[str] = set()
+    candidates: list[exp.Table] = []
+    order_without_limit = False
+    for node in tree.walk():
+        if isinstance(node, exp.Table):
+            if isinstance(node.this, exp.Identifier):  # not UNNEST(...) or a table function
+                candidates.append(node)
+        elif isinstance(node, exp.CTE):
+            ctes.add(node.alias_or_name.lower())
+        elif (
+            isinstance(node, (exp.Select, exp.SetOperation))
+            and node.args.get("order") is not None
+            and node.args.get("limit") is None
+        ):
+            order_without_limit = True
+    tables = [t for t in candidates if t.args.get("db") or t.name.lower() not in ctes]
+    return Survey(tables, order_without_limit)
 
 
 def resolve(
@@ -87,21 +110,21 @@ def resolve(
     return TableName(project, name)
 
 
-def check_order_by_limit(tree: exp.Expr, line: int | None) -> None:
+def check_order_by_limit(tree: exp.Expr | Survey, line: int | None) -> None:
     """MaxCompute rejects ORDER BY without LIMIT unless odps.sql.validate.orderby.limit=false."""
-    for node in tree.find_all(exp.Select, exp.SetOperation):
-        if node.args.get("order") is not None and node.args.get("limit") is None:
-            raise SqlError(
-                "Semantic analysis exception - ORDER BY must be used with a LIMIT clause, "
-                "please set odps.sql.validate.orderby.limit=false to use it",
-                line=line,
-                code=FULL_SCAN_CODE,
-                hint="add LIMIT n, or run `SET odps.sql.validate.orderby.limit=false;` first",
-            )
+    found = tree if isinstance(tree, Survey) else survey(tree)
+    if found.order_without_limit:
+        raise SqlError(
+            "Semantic analysis exception - ORDER BY must be used with a LIMIT clause, "
+            "please set odps.sql.validate.orderby.limit=false to use it",
+            line=line,
+            code=FULL_SCAN_CODE,
+            hint="add LIMIT n, or run `SET odps.sql.validate.orderby.limit=false;` first",
+        )
 
 
 def check_full_scan(
-    tree: exp.Expr,
+    tree: exp.Expr | Survey,
     partition_columns: Callable[[exp.Table], tuple[TableName, list[str]] | None],
     line: int | None,
 ) -> None:
@@ -111,7 +134,8 @@ def check_full_scan(
     query that reads the table or of any query around it (MaxCompute pushes predicates down
     through subqueries and CTEs before pruning).
     """
-    for table in real_tables(tree):
+    tables = tree.tables if isinstance(tree, Survey) else list(real_tables(tree))
+    for table in tables:
         found = partition_columns(table)
         if not found or not found[1]:
             continue

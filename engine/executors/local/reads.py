@@ -18,18 +18,19 @@ def prepare_reads(
     """Resolve every table read by ``tree``, enforce MaxCompute's guards, and rewrite the names to
     the DuckDB catalog of their project. Returns the tables read (in first-seen order)."""
     skip_ids = {id(t) for t in skip}
+    surveyed = analysis.survey(tree)  # one walk for the tables and the guards
     found: list[tuple[exp.Table, TableMeta]] = []
-    for table in analysis.real_tables(tree):
+    for table in surveyed.tables:
         if id(table) in skip_ids:
             continue
         found.append((table, session.require(table, line)))
     by_node = {id(t): m for t, m in found}
 
     if session.flag("odps.sql.validate.orderby.limit"):
-        analysis.check_order_by_limit(tree, line)
+        analysis.check_order_by_limit(surveyed, line)
     if not session.flag("odps.sql.allow.fullscan"):
         analysis.check_full_scan(
-            tree,
+            surveyed,
             lambda t: _name_and_parts(by_node[id(t)]) if id(t) in by_node else None,
             line,
         )
