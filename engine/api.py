@@ -272,6 +272,40 @@ class OpsApi:
         finally:
             db.close()
 
+    def node_dag(
+        self, name: str, *, up: int = 1, down: int = 1
+    ) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+        """A deployed node's ancestors and descendants as (depth, node name) lists."""
+        from engine.scheduler.deployed import load_deployed
+
+        db = self._db()
+        try:
+            nodes = load_deployed(db, self.workspace.config.projects.prod)
+        finally:
+            db.close()
+        if name not in nodes:
+            raise MaxworksError(
+                f"node {name!r} is not deployed", hint="`maxworks node list` shows the working copy"
+            )
+        out: tuple[list[tuple[int, str]], list[tuple[int, str]]] = ([], [])
+        for side, limit, step in (
+            (out[0], up, lambda n: [p for p, _ in nodes[n].upstream]),
+            (out[1], down, lambda n: list(nodes[n].children)),
+        ):
+            seen = {name}
+            stack = [(name, 0)]
+            while stack:
+                cur, depth = stack.pop()
+                if depth >= limit:
+                    continue
+                for other in step(cur):
+                    if other in seen or other not in nodes:
+                        continue
+                    seen.add(other)
+                    side.append((depth + 1, other))
+                    stack.append((other, depth + 1))
+        return out
+
     # -- operations ---------------------------------------------------------------------------------
     def _ops(self, db: sqlite_utils.Database) -> InstanceOps:
         from engine.ops.instances import InstanceOps
@@ -380,11 +414,10 @@ class OpsApi:
     def wait(
         self, ids: list[int], *, scope: tuple[int, int] | None = None, timeout: float = 3600.0
     ) -> list[InstanceInfo]:
-        """Wait until the instances finish: through the running leader, or by leading for a while
-        (an embedded scheduler limited to ``scope``, so nothing else runs)."""
+        """Wait until the instances finish or can no longer move (blocked by a failure or a
+        freeze): through the running leader, or by leading for a while (an embedded scheduler
+        limited to ``scope``, so nothing else runs)."""
         import time as _time
-
-        from engine.scheduler.lease import TTL_SECONDS
 
         deadline = _time.monotonic() + timeout
         if self.leader() is None:
@@ -393,23 +426,39 @@ class OpsApi:
             try:
                 while _time.monotonic() < deadline:
                     sched.tick()
-                    infos = [self.instance(i) for i in ids]
-                    if all(i.state.finished for i in infos) and not sched.runner.running:  # type: ignore[union-attr]
-                        return infos
-                    if sched.runner and sched.runner.running:
+                    assert sched.runner is not None
+                    if sched.runner.running:
                         sched.runner.wait_any(0.2)
-                    else:
-                        _time.sleep(0.02)
+                        continue
+                    if _settled(sched.db, ids):
+                        return [self.instance(i) for i in ids]
+                    _time.sleep(0.05)
             finally:
                 sched.stop()
-        while _time.monotonic() < deadline:
-            infos = [self.instance(i) for i in ids]
-            if all(i.state.finished for i in infos):
-                return infos
-            _time.sleep(min(0.2, TTL_SECONDS))
+        else:
+            while _time.monotonic() < deadline:
+                db = self._db()
+                try:
+                    if _settled(db, ids):
+                        return [self.instance(i) for i in ids]
+                finally:
+                    db.close()
+                _time.sleep(0.2)
         raise MaxworksError(
             f"gave up waiting after {timeout:.0f} s; the instances keep running in the scheduler"
         )
+
+
+def _settled(db: sqlite_utils.Database, ids: list[int]) -> bool:
+    """Nothing among ``ids`` can move any more: none is due, queued or running, and every one
+    still waiting is held by an upstream (failed, frozen or itself held) or is frozen."""
+    marks = ",".join("?" for _ in ids)
+    row = db.conn.execute(
+        f"SELECT count(*) FROM instances WHERE id IN ({marks}) AND "
+        "(state IN (2, 3, 4) OR (state = 1 AND pending_upstream = 0 AND frozen = 0))",
+        ids,
+    ).fetchone()
+    return int(row[0]) == 0
 
 
 __all__ = ["Api", "OpsApi", "Reclaimed", "SqlRun"]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from engine.cli import workspace_option
+from engine.errors import MaxworksError
 
 if TYPE_CHECKING:
     from engine.studio.service import NodeDetail, NodeStatus
@@ -263,3 +264,68 @@ def _plain(value: Any) -> Any:
 
 def _write_json(value: Any) -> None:
     click.echo(json.dumps(_plain(value), ensure_ascii=False, indent=2))
+
+
+# -- running and operating nodes ---------------------------------------------------------------
+def _api(ctx: click.Context) -> Any:
+    from engine.api import Api
+
+    return Api.open(workspace_option(ctx))
+
+
+@node.command()
+@click.argument("name")
+@click.option(
+    "--bizdate", help="Business date YYYYMMDD (default: yesterday in the workspace time zone)."
+)
+@click.option("-p", "--param", "params", multiple=True, help="Run with parameters: name=value (value may be an expression).")  # fmt: skip
+@click.option("--deployed", is_flag=True, help="Test the deployed version in production (Operation Center's test run) instead of the working copy.")  # fmt: skip
+@click.pass_context
+def run(
+    ctx: click.Context, name: str, bizdate: str | None, params: tuple[str, ...], deployed: bool
+) -> None:
+    """Run a node: a test instance on the scheduler (the working copy against dev: DataStudio's
+    Run, not billed; with --deployed, the production version), then print its log."""
+    from datetime import timedelta
+
+    from engine.params.context import parse_bizdate
+    from engine.scheduler.model import DagType, State
+
+    overrides: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not name=value", param_hint="-p")
+        overrides[key] = value
+    api = _api(ctx)
+    day = parse_bizdate(bizdate) if bizdate else api.clock().date() - timedelta(days=1)
+    iid = api.ops.test_run(name, day, working_copy=not deployed, params=overrides or None)
+    info = api.ops.instance(iid)
+    click.echo(
+        f"test instance {iid} of {name} for bizdate {info.bizdate} ({'production' if deployed else 'working copy, dev'})",
+        err=True,
+    )
+    (done,) = api.ops.wait([iid], scope=(int(DagType.SMOKE_TEST), info.dag_id))
+    _, log = api.ops.log(iid)
+    click.echo(log, nl=False)
+    if done.state != State.SUCCESS:
+        raise MaxworksError(f"{name} failed: {done.error or done.status_label}")
+
+
+@node.command()
+@click.argument("name")
+@click.pass_context
+def freeze(ctx: click.Context, name: str) -> None:
+    """Freeze (pause) a deployed node: instances generated from now on are frozen and block their
+    descendants; today's instances still run."""
+    _api(ctx).ops.freeze_node(name, True)
+    click.echo(f"froze {name}")
+
+
+@node.command()
+@click.argument("name")
+@click.pass_context
+def unfreeze(ctx: click.Context, name: str) -> None:
+    """Unfreeze a deployed node."""
+    _api(ctx).ops.freeze_node(name, False)
+    click.echo(f"unfroze {name}")

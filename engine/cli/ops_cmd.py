@@ -143,24 +143,17 @@ def instances(
             json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False, default=str)
         )
         return
-    from rich.console import Console
-    from rich.table import Table
+    from engine.cli.node_cmd import columns
 
-    table = Table(show_edge=False, header_style="bold")
-    for col in ("id", "node", "type", "bizdate", "scheduled", "status", "run", "finished"):
-        table.add_column(col, justify="right" if col in ("id", "run") else "left")
-    for r in rows:
-        table.add_row(
-            str(r.id),
-            r.node_name,
-            r.dag_type.name.lower(),
-            r.bizdate,
-            r.cyctime,
-            r.status_label,
-            str(r.run_no),
-            r.finished_at or "",
-        )
-    Console().print(table)
+    kinds = {"normal": "cycle", "smoke_test": "test", "backfill": "backfill", "manual": "manual"}
+    body = [
+        [str(r.id), r.node_name, kinds.get(r.dag_type.name.lower(), r.dag_type.name.lower()), r.bizdate,
+         r.cyctime[:16], r.status_label, str(r.run_no), (r.finished_at or "")[:19]]
+        for r in rows
+    ]  # fmt: skip
+    click.echo(
+        columns(["ID", "NODE", "KIND", "BIZDATE", "SCHEDULED", "STATUS", "RUN", "FINISHED"], body)
+    )
     if len(rows) == limit:
         click.echo(f"(more: --after {rows[-1].id})", err=True)
 
@@ -324,24 +317,37 @@ def backfill(
         return
     infos = api.ops.wait(list(run.instance_ids), scope=(int(DagType.BACKFILL), run.id))
     failed = [i for i in infos if i.state.name == "FAILURE"]
+    blocked = [i for i in infos if not i.state.finished]
+    succeeded = len(infos) - len(failed) - len(blocked)
+    summary = f"{succeeded} succeeded, {len(failed)} failed"
     click.echo(
-        f"backfill {run.id} finished: {len(infos) - len(failed)} succeeded, {len(failed)} failed"
+        f"backfill {run.id} {'stopped' if blocked else 'finished'}: {summary}"
+        + (f", {len(blocked)} blocked by them" if blocked else "")
     )
-    if failed:
-        for i in failed[:10]:
-            click.echo(f"  {i.id} {i.node_name} {i.bizdate}: {i.error}", err=True)
+    for i in failed[:10]:
+        click.echo(f"  {i.id} {i.node_name} {i.bizdate}: {i.error}", err=True)
+    if failed or blocked:
         sys.exit(1)
 
 
 # -- DAG and diagnosis ------------------------------------------------------------------------------------
 @click.command()
-@click.argument("instance_id", type=int)
+@click.argument("target")
 @click.option("--up", type=click.IntRange(0, 100), default=2, show_default=True)
 @click.option("--down", type=click.IntRange(0, 100), default=2, show_default=True)
 @click.pass_context
-def dag(ctx: click.Context, instance_id: int, up: int, down: int) -> None:
-    """The instance's DAG as a text tree with states (dashed = previous-cycle dependency)."""
-    root, ups, downs = _api(ctx).ops.dag(instance_id, up=up, down=down)
+def dag(ctx: click.Context, target: str, up: int, down: int) -> None:
+    """The DAG around a deployed NODE, or around an INSTANCE (by id) with states
+    (┄ marks a previous-cycle dependency)."""
+    if not target.isdigit():
+        ups_n, downs_n = _api(ctx).ops.node_dag(target, up=up, down=down)
+        for depth, name in reversed(ups_n):
+            click.echo(f"{'    ' * (depth - 1)}↑─ {name}")
+        click.echo(f"● {target}")
+        for depth, name in downs_n:
+            click.echo(f"{'    ' * (depth - 1)}↓─ {name}")
+        return
+    root, ups, downs = _api(ctx).ops.dag(int(target), up=up, down=down)
 
     def line(depth: int, info: Any, cross: bool, arrow: str) -> str:
         pad = "    " * (depth - 1)

@@ -18,14 +18,25 @@ from engine.scheduler.model import DagType, InstanceMode, State
 from engine.store import write_transaction
 
 
-def generate_on_deploy(db: sqlite_utils.Database, project: str, names: Sequence[str], now: datetime) -> int:
+def generate_on_deploy(
+    db: sqlite_utils.Database, project: str, names: Sequence[str], now: datetime
+) -> int:
     """Regenerate today's instances of the deployed "immediately" nodes among ``names``."""
     day = now.date()
     with write_transaction(db):
-        if db.conn.execute("SELECT 1 FROM generated_days WHERE day = ?", [day.isoformat()]).fetchone() is None:
+        if (
+            db.conn.execute(
+                "SELECT 1 FROM generated_days WHERE day = ?", [day.isoformat()]
+            ).fetchone()
+            is None
+        ):
             return 0  # today's generation has not run yet; it will include them
         nodes = load_deployed(db, project)
-        chosen = [n for n in names if n in nodes and nodes[n].spec.schedule.instance_mode == InstanceMode.IMMEDIATELY]
+        chosen = [
+            n
+            for n in names
+            if n in nodes and nodes[n].spec.schedule.instance_mode == InstanceMode.IMMEDIATELY
+        ]
         if not chosen:
             return 0
         start, end = day.strftime(TS), f"{day.isoformat()} 23:59:59"

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 from engine.errors import MaxworksError
 from engine.scheduler import events, lease, transitions
-from engine.store import write_transaction
 from engine.scheduler.deployed import DeployedNode, load_deployed
 from engine.scheduler.generation import TS, Planner, write_plan
 from engine.scheduler.model import DagType, NodeType, SchedType, State
 from engine.scheduler.runners import Job, Outcome, Runner, outputs_value
+from engine.store import write_transaction
 from engine.studio.spec import NodeSpec
 from engine.workspace import Workspace
 
@@ -390,7 +390,7 @@ class Scheduler:
         return self._specs[key]
 
     # -- driving time ---------------------------------------------------------------------------------
-    def next_wakeup(self, now: datetime) -> datetime | None:
+    def next_wakeup(self, now: datetime, *, include_generation: bool = True) -> datetime | None:
         """The next simulated moment at which something can happen without a run finishing."""
         nows = now.strftime(TS)
         scope_sql, scope_args = self._scope_sql()
@@ -402,7 +402,7 @@ class Scheduler:
         candidates: list[datetime] = []
         if row and row[0] and row[0] > nows:
             candidates.append(datetime.strptime(row[0], TS))
-        if self.generate:
+        if self.generate and include_generation:
             gen = datetime.combine(now.date(), datetime.min.time()).replace(
                 hour=GENERATION_TIME[0], minute=GENERATION_TIME[1]
             )
@@ -414,7 +414,11 @@ class Scheduler:
     def run_until_idle(
         self, start: datetime, *, until: datetime | None = None, max_ticks: int = 1_000_000
     ) -> datetime:
-        """Simulated time: jump from event to event, waiting only for real work in progress."""
+        """Simulated time: jump from event to event, waiting only for real work in progress.
+
+        Without ``until`` it stops when nothing can move before a new day's generation (blocked
+        instances stay blocked); with ``until`` it also crosses daily generations up to then.
+        """
         assert self.runner is not None
         now = start
         for _ in range(max_ticks):
@@ -424,21 +428,11 @@ class Scheduler:
                 continue
             if report.busy:
                 continue
-            nxt = self.next_wakeup(now)
+            nxt = self.next_wakeup(now, include_generation=until is not None)
             if nxt is None or (until is not None and nxt > until):
-                return now
-            if until is None and not self._has_active():
                 return now
             now = nxt
         return now
-
-    def _has_active(self) -> bool:
-        scope_sql, scope_args = self._scope_sql()
-        row = self.db.conn.execute(
-            f"SELECT 1 FROM instances WHERE state < {int(State.FAILURE)} AND frozen = 0{scope_sql} LIMIT 1",
-            scope_args,
-        ).fetchone()
-        return row is not None
 
     def run_forever(
         self, *, poll_seconds: float = 0.05, stop: Callable[[], bool] = lambda: False

@@ -187,7 +187,7 @@ def diff_text(
     name: str, base: Version | None, label: str, spec: NodeSpec | None, *, note: str | None = None
 ) -> str:
     """Unified diff of the config (as TOML) and of the code between a version and ``spec``."""
-    left = f"{name} v{base.version}" if base is not None else f"{name} (never committed)"
+    left = f"{name} v{base.version}" if base is not None else f"{name} (no version)"
     right = f"{name} {label}"
     old = base.spec if base is not None else None
     out = [f"# {note}\n"] if note else []

@@ -32,6 +32,7 @@ from engine.workspace import WorkspaceConfig
 
 SQL_TYPES = frozenset({NodeType.ODPS_SQL, NodeType.ODPS_SCRIPT, NodeType.ASSIGNMENT})
 _REFERENCE = re.compile(r"\$\{([^{}\n]*)\}")
+_POSITION = re.compile(r"\(line \d+, column (\d+)\)")
 # Parameters are replaced by their value on a fixed date before parsing, so ${bizdate} parses.
 _PLACEHOLDER_CONTEXT = ParamContext.for_cyctime(datetime(2000, 1, 2))
 _WRITES = (exp.Insert, exp.Merge, exp.Update, exp.Delete)
@@ -135,7 +136,9 @@ def parse_io(
             continue
         except SqlError as err:
             line = statement.line + (err.line - 1 if err.line else 0)
-            raise SqlError(err.reason, line=line, code=err.code, hint=err.hint) from None
+            # the parser's "(line l, column c)" counts from the statement: keep only the column
+            reason = _POSITION.sub(r"(column \1)", err.reason)
+            raise SqlError(reason, line=line, code=err.code, hint=err.hint) from None
         _collect(tree, naming, reads, writes)
     return ParsedIO(tuple(sorted(reads)), tuple(sorted(writes)))
 

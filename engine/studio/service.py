@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
 
+from sqlite_utils import Database
+
 from engine.errors import MaxworksError, WorkspaceError
 from engine.params import parse_assignments
 from engine.scheduler.cron import cron_for, parse_cron, parse_cycle
@@ -214,9 +216,11 @@ class Studio:
                     if basic:
                         deployed.append(
                             versions.record_deployment(
-                                db, name, node_id, number, change, spec, message, self.user, now
+                                db, name, node_id, number, change, message, self.user, now
                             )
                         )
+                _deployment_events(db, deployed, self.user)
+            self._generate_immediately(db, deployed)
             return CommitResult(tuple(made), tuple(deployed), tuple(warnings))
         finally:
             db.close()
@@ -253,22 +257,25 @@ class Studio:
                 prod = versions.deployed_specs(db)
                 todo = check_deploy(names, latest, prod, self.naming)
                 now = self.clock()
-                return [
+                done = [
                     versions.record_deployment(
-                        db,
-                        p.node,
-                        p.node_id,
-                        p.version,
-                        p.change,
-                        latest[p.node].spec,
-                        message,
-                        self.user,
-                        now,
+                        db, p.node, p.node_id, p.version, p.change, message, self.user, now
                     )
                     for p in todo
                 ]
+                _deployment_events(db, done, self.user)
+            self._generate_immediately(db, done)
+            return done
         finally:
             db.close()
+
+    def _generate_immediately(self, db: Database, done: Sequence[Deployment]) -> None:
+        """Nodes whose instance generation mode is "immediately" get today's instances now."""
+        from engine.scheduler.immediate import generate_on_deploy
+
+        live = [d.node for d in done if d.change != "delete"]
+        if live:
+            generate_on_deploy(db, self.workspace.config.projects.prod, live, self.clock())
 
     def pending_deploy(self) -> list[PendingDeploy]:
         """Committed changes that production does not run yet (standard mode)."""
@@ -298,7 +305,11 @@ class Studio:
             db.close()
 
     def diff(self, name: str, v1: int | None = None, v2: int | None = None) -> str:
-        """Unified diff of config and code: v1 -> v2; v1 -> working copy; default latest -> working."""
+        """Unified diff of config and code between two states of a node.
+
+        ``(v1, v2)``: version v1 -> v2; ``(None, v2)``: nothing -> v2 (what a first deploy
+        ships); ``(v1, None)``: v1 -> working copy; ``(None, None)``: latest -> working copy.
+        """
         db = self.workspace.open_state()
         try:
             history = {v.version: v for v in versions.node_versions(db, name)}
@@ -308,9 +319,10 @@ class Studio:
                     raise WorkspaceError(
                         f"node {name!r} has no version {number} (versions: {known})"
                     )
-            base = history.get(v1 if v1 is not None else max(history, default=0))
             if v2 is not None:
+                base = history[v1] if v1 is not None else None
                 return diff_text(name, base, f"v{v2}", history[v2].spec)
+            base = history.get(v1 if v1 is not None else max(history, default=0))
             paths = files.scan_nodes(self.workspace)
             if name not in paths:
                 if not history:
@@ -357,3 +369,24 @@ def _params(items: Sequence[str]) -> tuple[tuple[str, str], ...]:
                 raise WorkspaceError(f"parameter {name!r} is given twice")
             out[name] = expr
     return tuple(out.items())
+
+
+def _deployment_events(db: Database, done: Sequence[Deployment], operator: str) -> None:
+    """node-change-created / -updated / -deleted, as DataWorks emits on deployment (§12.2)."""
+    from engine.scheduler import events
+
+    codes = {
+        "new": events.NODE_CREATED,
+        "modify": events.NODE_UPDATED,
+        "delete": events.NODE_DELETED,
+    }
+    for d in done:
+        events.record(
+            db,
+            d.deployed_at.strftime("%Y-%m-%d %H:%M:%S"),
+            codes.get(d.change, events.NODE_UPDATED),
+            operator,
+            node_name=d.node,
+            version=d.version,
+            message=d.message,
+        )

@@ -89,15 +89,21 @@ def node_statuses(
 ) -> list[NodeStatus]:
     work = _working(workspace, db, naming)
     latest = versions.latest_versions(db)
-    prod = versions.deployed_specs(db)
+    live = versions.deployed_versions(db)
     ids = versions.node_ids(db)
     basic = workspace.config.mode == "basic"
-    return [
-        _status(name, work, latest.get(name), ids.get(name), prod.get(name), basic)
-        for name in sorted(set(work.paths) | set(latest))
-        # a deletion committed and deployed is gone for good
-        if name in work.paths or latest[name].spec is not None or name in prod
-    ]
+    out: list[NodeStatus] = []
+    for name in sorted(set(work.paths) | set(latest)):
+        node_id = ids.get(name)
+        deployed = live.get(node_id) if node_id is not None else None
+        last = latest.get(name)
+        before = None
+        if name not in work.paths and last is not None and last.spec is None:
+            if deployed is None:
+                continue  # a deletion committed and deployed is gone for good
+            before = next(v for v in versions.node_versions(db, name) if v.spec is not None)
+        out.append(_status(name, work, last, node_id, deployed, basic, before))
+    return out
 
 
 def _status(
@@ -105,13 +111,14 @@ def _status(
     work: _Working,
     latest: Version | None,
     node_id: int | None,
-    prod: tuple[int, NodeSpec] | None,
+    live: int | None,
     basic: bool,
+    before: Version | None = None,
 ) -> NodeStatus:
+    """``before``: the last live version, shown for a deletion that production still runs."""
     draft = work.drafts.get(name)
     committed = latest.spec if latest is not None else None
-    shown: NodeSpec | None = draft or committed or (prod[1] if prod else None)
-    live = prod[0] if prod else None
+    shown: NodeSpec | None = draft or committed or (before.spec if before else None)
     error = work.file_errors.get(name)
     if name in work.resolved.errors:
         error = str(work.resolved.errors[name])
@@ -152,10 +159,12 @@ def node_detail(
         )
     if name in work.file_errors:
         raise MaxworksError(work.file_errors[name])
-    prod = versions.deployed_specs(db).get(name)
     ids = versions.node_ids(db)
+    node_id = ids.get(name)
+    live = versions.deployed_versions(db).get(node_id) if node_id is not None else None
     basic = workspace.config.mode == "basic"
-    status = _status(name, work, history[0] if history else None, ids.get(name), prod, basic)
+    before = next((v for v in history if v.spec is not None), None)
+    status = _status(name, work, history[0] if history else None, node_id, live, basic, before)
     dag = build_dag(work.resolved.snapshots.values(), naming, strict=False)
     mine = work.resolved.snapshots.get(name) or (history[0].spec if history else None)
     draft = work.drafts.get(name)

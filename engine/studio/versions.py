@@ -156,18 +156,20 @@ def insert_version(
 
 def record_deployment(
     db: sqlite_utils.Database, name: str, node_id: int, number: int, change: str,
-    spec: NodeSpec | None, message: str, user: str, now: datetime,
+    message: str, user: str, now: datetime,
 ) -> Deployment:  # fmt: skip
-    """Upsert (or, for a delete, remove) the ``deployed`` row and append to ``deployments``."""
+    """Point production at version ``number`` (a delete removes the node from production) and
+    append to ``deployments``. The deployed spec is copied from the version row, byte for byte."""
     at = now.strftime(TS)
-    if spec is None:
+    if change == "delete":
         db.execute("DELETE FROM deployed WHERE node_id = ?", [node_id])
     else:
         db.execute(
-            "INSERT INTO deployed (node_id, version, spec, deployed_by, deployed_at) VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO deployed (node_id, version, spec, deployed_by, deployed_at) "
+            "SELECT node_id, version, spec, ?, ? FROM node_versions WHERE node_id = ? AND version = ? "
             "ON CONFLICT(node_id) DO UPDATE SET version = excluded.version, spec = excluded.spec, "
             "deployed_by = excluded.deployed_by, deployed_at = excluded.deployed_at",
-            [node_id, number, spec.to_json(), user, at],
+            [user, at, node_id, number],
         )
     cursor = db.execute(
         "INSERT INTO deployments (node_id, version, change, message, deployed_by, deployed_at) "

@@ -138,7 +138,9 @@ class Catalog:
     ``cache_key`` (the warehouse file) shares looked-up metadata across sessions and threads.
     """
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, project: str, cache_key: str | None = None) -> None:
+    def __init__(
+        self, conn: duckdb.DuckDBPyConnection, project: str, cache_key: str | None = None
+    ) -> None:
         self.conn = conn
         self.project = project
         self.m = f'"{project}".{META}'

@@ -140,7 +140,9 @@ class LocalExecutor:
                 self._rollback(session)
                 note = "the script runs as one job, so none of its statements wrote anything"
                 err = result.error
-                result = _replace(result, error=type(err)(err.reason, line=err.line, code=err.code, hint=note))
+                result = _replace(
+                    result, error=type(err)(err.reason, line=err.line, code=err.code, hint=note)
+                )
             yield result
             if result.error is not None:
                 return
