@@ -288,10 +288,18 @@ class OpsApi:
                 f"node {name!r} is not deployed", hint="`maxworks node list` shows the working copy"
             )
         out: tuple[list[tuple[int, str]], list[tuple[int, str]]] = ([], [])
-        for side, limit, step in (
-            (out[0], up, lambda n: [p for p, _ in nodes[n].upstream]),
-            (out[1], down, lambda n: list(nodes[n].children)),
-        ):
+
+        def parents(n: str) -> list[str]:
+            return [p for p, _ in nodes[n].upstream]
+
+        def children(n: str) -> list[str]:
+            return list(nodes[n].children)
+
+        steps: list[tuple[list[tuple[int, str]], int, Callable[[str], list[str]]]] = [
+            (out[0], up, parents),
+            (out[1], down, children),
+        ]
+        for side, limit, step in steps:
             seen = {name}
             stack = [(name, 0)]
             while stack:

@@ -25,11 +25,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from engine.ops.queries import InstanceFilter, list_instances  # noqa: E402
-from engine.scheduler.loop import Scheduler  # noqa: E402
-from engine.scheduler.runners import Runner  # noqa: E402
-from engine.workspace import Workspace  # noqa: E402
-from tests.scheduler_support import deploy, spec  # noqa: E402
+from engine.ops.queries import InstanceFilter, list_instances
+from engine.scheduler.loop import Scheduler
+from engine.scheduler.runners import Runner
+from engine.workspace import Workspace
+from tests.scheduler_support import deploy, spec
 
 DAY = datetime(2025, 3, 15, 0, 0, 0)
 

@@ -125,16 +125,25 @@ def test_develop_deploy_schedule_operate(term: Terminal, tmp_path: Path) -> None
         "CREATE TABLE IF NOT EXISTS dws_sales (total DOUBLE) PARTITIONED BY (dt STRING);\n"
         "INSERT OVERWRITE TABLE dws_sales PARTITION (dt='${bizdate}') SELECT SUM(amount) FROM ods_orders WHERE dt='${bizdate}';\n"
     )
-    out = term.run("maxworks node create ods_orders --workflow sales --type sql --file ../ods.sql --cycle day --at 00:30")
+    out = term.run(
+        "maxworks node create ods_orders --workflow sales --type sql --file ../ods.sql --cycle day --at 00:30"
+    )
     assert "Created node ods_orders (odps_sql, daily at 00:30)" in out
-    term.run("maxworks node create dws_sales --workflow sales --type sql --file ../dws.sql --cycle day --at 01:00")
+    term.run(
+        "maxworks node create dws_sales --workflow sales --type sql --file ../dws.sql --cycle day --at 01:00"
+    )
     out = term.run("maxworks node run ods_orders --bizdate 20250314")
-    assert "2 rows overwritten to shop_dev.ods_orders partition dt=20250314" in out and out.rstrip().endswith(" 0")
+    assert (
+        "2 rows overwritten to shop_dev.ods_orders partition dt=20250314" in out
+        and out.rstrip().endswith(" 0")
+    )
     out = term.run("maxworks commit -m 'sales pipeline' && maxworks deploy -m 'go live'")
     assert "Deployed dws_sales v1 (new)" in out and "Deployed ods_orders v1 (new)" in out
     out = term.run("maxworks scheduler --until-idle --now '2025-03-15 00:00:00'")
     assert "idle at 2025-03-15 01:00:00" in out
     out = term.run("maxworks instances --node 'dws*'")
     assert "dws_sales" in out and "succeeded" in out
-    out = term.run("maxworks sql --env prod -e \"SELECT total FROM dws_sales WHERE dt='20250314'\" --format csv")
+    out = term.run(
+        "maxworks sql --env prod -e \"SELECT total FROM dws_sales WHERE dt='20250314'\" --format csv"
+    )
     assert "total\n30.0" in out.replace("\r", "")

@@ -71,7 +71,7 @@ def run_scheduler(ws: Workspace, kill_after: float | None) -> bool:
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     if kill_after is None:
-        out, err = proc.communicate(timeout=300)
+        _out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err.decode()
         return True
     try:

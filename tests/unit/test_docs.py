@@ -43,7 +43,9 @@ def _documented(path: tuple[str, ...]) -> bool:
     if len(path) == 2:
         group, sub = path
         word = re.compile(rf"(?<![\w-]){re.escape(sub)}(?![\w-])")
-        return any(f"maxworks {group} " in line and word.search(line) for line in README.splitlines())
+        return any(
+            f"maxworks {group} " in line and word.search(line) for line in README.splitlines()
+        )
     return False
 
 

@@ -437,7 +437,9 @@ def test_lifecycle_sweep_drops_expired_partitions_and_tables(workspace: Workspac
 
 def test_script_mode_is_one_job_all_or_nothing(executor: LocalExecutor) -> None:
     run(executor, "CREATE TABLE t (a BIGINT)")
-    result = executor.run_script("INSERT INTO TABLE t VALUES (1);\nINSERT INTO TABLE t VALUES ('x')", one_job=True)
+    result = executor.run_script(
+        "INSERT INTO TABLE t VALUES (1);\nINSERT INTO TABLE t VALUES ('x')", one_job=True
+    )
     assert result.error is not None and result.error.line == 2
     assert "none of its statements wrote anything" in str(result.error)
     assert rows(executor, "SELECT count(*) FROM t") == [(0,)]

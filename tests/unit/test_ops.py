@@ -45,8 +45,14 @@ def by_name(sched: Scheduler) -> dict[str, dict]:  # type: ignore[type-arg]
     return {r["node_name"]: r for r in instances(sched, "dag_type = 0")}
 
 
-def test_rerun_refusals_follow_the_rerun_property(ws: Workspace, api: Api, sched: Scheduler) -> None:
-    deploy(ws, spec("ok_fail_only", "shell", code="true", rerun_mode="failure_only"), spec("never", "shell", code="false", rerun_mode="never"))
+def test_rerun_refusals_follow_the_rerun_property(
+    ws: Workspace, api: Api, sched: Scheduler
+) -> None:
+    deploy(
+        ws,
+        spec("ok_fail_only", "shell", code="true", rerun_mode="failure_only"),
+        spec("never", "shell", code="false", rerun_mode="never"),
+    )
     run_day(sched)
     rows = by_name(sched)
     with pytest.raises(Refused, match="allows rerun upon failure only"):
@@ -57,7 +63,11 @@ def test_rerun_refusals_follow_the_rerun_property(ws: Workspace, api: Api, sched
 
 def test_rerun_a_failed_instance_runs_it_again(ws: Workspace, api: Api, sched: Scheduler) -> None:
     flag = ws.root / "flag"
-    deploy(ws, spec("needs_flag", "shell", code=f"test -f {flag}"), spec("child", inputs=("shop.needs_flag",)))
+    deploy(
+        ws,
+        spec("needs_flag", "shell", code=f"test -f {flag}"),
+        spec("child", inputs=("shop.needs_flag",)),
+    )
     run_day(sched)
     rows = by_name(sched)
     assert (rows["needs_flag"]["state"], rows["child"]["state"]) == (F, NR)
@@ -65,13 +75,23 @@ def test_rerun_a_failed_instance_runs_it_again(ws: Workspace, api: Api, sched: S
     api.ops.rerun([rows["needs_flag"]["id"]])
     run_day(sched)
     rows = by_name(sched)
-    assert (rows["needs_flag"]["state"], rows["needs_flag"]["run_no"], rows["child"]["state"]) == (S, 2, S)
-    codes = [r[0] for r in sched.db.conn.execute("SELECT code FROM events WHERE code = 'rerun-instance'")]
+    assert (rows["needs_flag"]["state"], rows["needs_flag"]["run_no"], rows["child"]["state"]) == (
+        S,
+        2,
+        S,
+    )
+    codes = [
+        r[0] for r in sched.db.conn.execute("SELECT code FROM events WHERE code = 'rerun-instance'")
+    ]
     assert codes == ["rerun-instance"]
 
 
 def test_set_success_releases_descendants(ws: Workspace, api: Api, sched: Scheduler) -> None:
-    deploy(ws, spec("broken", "shell", code="false"), spec("child", "shell", code="true", inputs=("shop.broken",)))
+    deploy(
+        ws,
+        spec("broken", "shell", code="false"),
+        spec("child", "shell", code="true", inputs=("shop.broken",)),
+    )
     run_day(sched)
     rows = by_name(sched)
     api.ops.set_success([rows["broken"]["id"]])
@@ -82,7 +102,9 @@ def test_set_success_releases_descendants(ws: Workspace, api: Api, sched: Schedu
         api.ops.set_success([rows["child"]["id"]])
 
 
-def test_kill_waiting_instance_and_refuse_finished(ws: Workspace, api: Api, sched: Scheduler) -> None:
+def test_kill_waiting_instance_and_refuse_finished(
+    ws: Workspace, api: Api, sched: Scheduler
+) -> None:
     deploy(ws, spec("later", "shell", code="true", cron="00 00 18 * * ?"), spec("done"))
     sched.tick(at("2025-03-15 01:00:00"))
     rows = by_name(sched)
@@ -92,7 +114,9 @@ def test_kill_waiting_instance_and_refuse_finished(ws: Workspace, api: Api, sche
         api.ops.kill([rows["done"]["id"]])
 
 
-def test_kill_running_instance_through_the_leader(ws: Workspace, api: Api, sched: Scheduler) -> None:
+def test_kill_running_instance_through_the_leader(
+    ws: Workspace, api: Api, sched: Scheduler
+) -> None:
     deploy(ws, spec("long", "shell", code="sleep 30"))
     sched.tick(at("2025-03-15 00:00:00"))
     iid = by_name(sched)["long"]["id"]
@@ -106,7 +130,9 @@ def test_kill_running_instance_through_the_leader(ws: Workspace, api: Api, sched
     assert (row["state"], row["error"]) == (F, "killed by an operator")
 
 
-def test_freeze_instance_blocks_it_until_unfrozen(ws: Workspace, api: Api, sched: Scheduler) -> None:
+def test_freeze_instance_blocks_it_until_unfrozen(
+    ws: Workspace, api: Api, sched: Scheduler
+) -> None:
     deploy(ws, spec("later", cron="00 00 18 * * ?"), spec("after", inputs=("shop.later",)))
     sched.tick(at("2025-03-15 01:00:00"))
     iid = by_name(sched)["later"]["id"]
@@ -128,15 +154,25 @@ def test_remove_upstream_dependencies(ws: Workspace, api: Api, sched: Scheduler)
     assert by_name(sched)["child"]["state"] == S
 
 
-def test_rerun_downstream_reruns_finished_descendants(ws: Workspace, api: Api, sched: Scheduler) -> None:
-    deploy(ws, spec("a", "shell", code="true"), spec("b", "shell", code="true", inputs=("shop.a",)), spec("c", inputs=("shop.b",)))
+def test_rerun_downstream_reruns_finished_descendants(
+    ws: Workspace, api: Api, sched: Scheduler
+) -> None:
+    deploy(
+        ws,
+        spec("a", "shell", code="true"),
+        spec("b", "shell", code="true", inputs=("shop.a",)),
+        spec("c", inputs=("shop.b",)),
+    )
     run_day(sched)
     rows = by_name(sched)
     rerun = api.ops.rerun_downstream(rows["a"]["id"])
     assert sorted(rerun) == sorted(r["id"] for r in rows.values())
     assert {n: r["state"] for n, r in by_name(sched).items()} == {"a": NR, "b": NR, "c": NR}
     run_day(sched)
-    assert {n: (r["state"], r["run_no"]) for n, r in by_name(sched).items() if n != "c"} == {"a": (S, 2), "b": (S, 2)}
+    assert {n: (r["state"], r["run_no"]) for n, r in by_name(sched).items() if n != "c"} == {
+        "a": (S, 2),
+        "b": (S, 2),
+    }
 
 
 def test_freeze_node_affects_future_generation(ws: Workspace, api: Api, sched: Scheduler) -> None:
@@ -150,7 +186,9 @@ def test_freeze_node_affects_future_generation(ws: Workspace, api: Api, sched: S
         api.ops.freeze_node("nope")
 
 
-def test_backfill_uses_backfill_params_and_runs_dates_in_order(ws: Workspace, api: Api, sched: Scheduler) -> None:
+def test_backfill_uses_backfill_params_and_runs_dates_in_order(
+    ws: Workspace, api: Api, sched: Scheduler
+) -> None:
     out = ws.root / "out.txt"
     deploy(
         ws,
@@ -158,15 +196,23 @@ def test_backfill_uses_backfill_params_and_runs_dates_in_order(ws: Workspace, ap
         spec("child", "shell", code="true", inputs=("shop.root",)),
         spec("skipped", "shell", code="false", inputs=("shop.root",)),
     )  # fmt: skip
-    run = api.ops.backfill("root", [(date(2025, 3, 1), date(2025, 3, 3))], downstream=True, exclude=["skipped"])
+    run = api.ops.backfill(
+        "root", [(date(2025, 3, 1), date(2025, 3, 3))], downstream=True, exclude=["skipped"]
+    )
     assert run.nodes == ("root", "child", "skipped") and len(run.instance_ids) == 9
     sched.scope = (3, run.id)
     sched.generate = False
     sched.run_until_idle(NOW)
-    assert out.read_text().splitlines() == ["20250301 20250302023000", "20250302 20250303023000", "20250303 20250304023000"]
+    assert out.read_text().splitlines() == [
+        "20250301 20250302023000",
+        "20250302 20250303023000",
+        "20250303 20250304023000",
+    ]
     rows = instances(sched, "dag_type = 3")
     assert all(r["state"] == S for r in rows)
-    assert {r["sched_type"] for r in rows if r["node_name"] == "skipped"} == {int(SchedType.SKIP_UNCHOOSE)}
+    assert {r["sched_type"] for r in rows if r["node_name"] == "skipped"} == {
+        int(SchedType.SKIP_UNCHOOSE)
+    }
     finish = {r["bizdate"]: r["finished_at"] for r in rows if r["node_name"] == "root"}
     assert len(finish) == 3
 
@@ -178,11 +224,17 @@ def test_backfill_refusals(ws: Workspace, api: Api) -> None:
     with pytest.raises(MaxworksError, match="ends before it starts"):
         api.ops.backfill("root", [(date(2025, 3, 2), date(2025, 3, 1))])
     with pytest.raises(MaxworksError, match="root node of a backfill cannot be excluded"):
-        api.ops.backfill("root", [(date(2025, 3, 1), date(2025, 3, 1))], downstream=True, exclude=["root"])
-    preview = api.ops.backfill("root", [(date(2025, 3, 1), date(2025, 3, 2))], downstream=True, parallel=2, preview=True)
+        api.ops.backfill(
+            "root", [(date(2025, 3, 1), date(2025, 3, 1))], downstream=True, exclude=["root"]
+        )
+    preview = api.ops.backfill(
+        "root", [(date(2025, 3, 1), date(2025, 3, 2))], downstream=True, parallel=2, preview=True
+    )
     assert len(preview.instance_ids) == 4
     db = ws.open_state()
-    assert db.conn.execute("SELECT count(*) FROM instances").fetchone()[0] == 0  # a preview writes nothing
+    assert (
+        db.conn.execute("SELECT count(*) FROM instances").fetchone()[0] == 0
+    )  # a preview writes nothing
     db.close()
 
 
@@ -205,6 +257,8 @@ def test_test_run_of_deployed_node_is_billed_and_scoped(ws: Workspace, api: Api)
     (info,) = api.ops.wait([iid], scope=(2, api.ops.instance(iid).dag_id))
     assert info.state == State.SUCCESS and info.bizdate == "20250301"
     db = ws.open_state()
-    assert db.conn.execute("SELECT count(*) FROM instances").fetchone()[0] == 1  # nothing else was generated
+    assert (
+        db.conn.execute("SELECT count(*) FROM instances").fetchone()[0] == 1
+    )  # nothing else was generated
     assert db.conn.execute("SELECT count(*) FROM usage_ledger").fetchone()[0] == 1
     db.close()

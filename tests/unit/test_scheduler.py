@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 
 import pytest
 
@@ -273,17 +272,27 @@ def test_crash_recovery_fails_interrupted_runs_and_retries(ws: Workspace) -> Non
         heir.stop()
 
 
-def test_immediately_mode_generates_at_deploy_with_the_ten_minute_rule(ws: Workspace, sched: Scheduler) -> None:
+def test_immediately_mode_generates_at_deploy_with_the_ten_minute_rule(
+    ws: Workspace, sched: Scheduler
+) -> None:
     from engine.scheduler.immediate import generate_on_deploy
 
     deploy(ws, spec("other"))
     sched.tick(at("2025-03-15 09:00:00"))  # today is generated
-    deploy(ws, spec("hourly_now", cron="00 00 * * * ?", instance_mode="immediately"), at="2025-03-15 09:55:00")
+    deploy(
+        ws,
+        spec("hourly_now", cron="00 00 * * * ?", instance_mode="immediately"),
+        at="2025-03-15 09:55:00",
+    )
     made = generate_on_deploy(sched.db, "shop", ["hourly_now"], at("2025-03-15 09:55:00"))
     assert made == 24
     rows = instances(sched, "node_name = 'hourly_now'")
-    expired = [r["cyctime"][11:16] for r in rows if r["sched_type"] == int(SchedType.REALTIME_DEPRECATED)]
-    assert expired == [f"{h:02d}:00" for h in range(11)]  # 10:00 is only 5 minutes away: expired too
+    expired = [
+        r["cyctime"][11:16] for r in rows if r["sched_type"] == int(SchedType.REALTIME_DEPRECATED)
+    ]
+    assert expired == [
+        f"{h:02d}:00" for h in range(11)
+    ]  # 10:00 is only 5 minutes away: expired too
     sched.run_until_idle(at("2025-03-15 09:55:00"), until=at("2025-03-15 12:30:00"))
     done = {r["cyctime"][11:16]: r["state"] for r in instances(sched, "node_name = 'hourly_now'")}
     assert done["11:00"] == S and done["12:00"] == S and done["13:00"] == WT

@@ -46,7 +46,9 @@ def test_unterminated_block_comment() -> None:
 
 
 def test_comment_markers_inside_strings_are_kept() -> None:
-    assert texts("SELECT '--not a comment', '/* nor this */'") == ["SELECT '--not a comment', '/* nor this */'"]
+    assert texts("SELECT '--not a comment', '/* nor this */'") == [
+        "SELECT '--not a comment', '/* nor this */'"
+    ]
     assert strip_comments("SELECT 1 -- c\n, '--x'") == "SELECT 1 \n, '--x'"
 
 

@@ -22,7 +22,12 @@ def test_init_standard_creates_layout(tmp_path: Path) -> None:
     assert ws.state_path.is_file()
     assert ws.warehouse_file("shop").is_file() and ws.warehouse_file("shop_dev").is_file()
     cfg = load_config(ws.root / "maxworks.toml")
-    assert (cfg.mode, cfg.projects.dev, cfg.projects.prod, cfg.timezone) == ("standard", "shop_dev", "shop", "Asia/Shanghai")
+    assert (cfg.mode, cfg.projects.dev, cfg.projects.prod, cfg.timezone) == (
+        "standard",
+        "shop_dev",
+        "shop",
+        "Asia/Shanghai",
+    )
     assert cfg.engine == "local" and cfg.resource_groups[0].name == "default"
     conn = sqlite3.connect(ws.state_path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -78,12 +83,30 @@ def test_missing_state_dir_is_reported(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[workspace]\nname="x"\nmode="weird"\n[projects]\nprod="x"\n', "workspace.mode: 'weird' is not one of"),
-        ('[workspace]\nname="x"\n[projects]\nprod="x"\n', "projects.dev: is required in standard mode"),
-        ('[workspace]\nname="x"\nmode="basic"\n[projects]\nprod="x"\ndev="y"\n', "projects.dev: is not allowed in basic mode"),
-        ('[workspace]\nname="x"\ncolour="red"\n[projects]\nprod="x"\n', "workspace.colour: unknown key"),
-        ('[workspace]\nname="x"\nmode="basic"\n[projects]\nprod="x"\n[[resource_groups]]\nname="g"\nslots=0\n', "resource_groups[0].slots"),
-        ('[workspace]\nname="x"\nmode="basic"\ntimezone="Nowhere/Land"\n[projects]\nprod="x"\n', "workspace.timezone: unknown time zone"),
+        (
+            '[workspace]\nname="x"\nmode="weird"\n[projects]\nprod="x"\n',
+            "workspace.mode: 'weird' is not one of",
+        ),
+        (
+            '[workspace]\nname="x"\n[projects]\nprod="x"\n',
+            "projects.dev: is required in standard mode",
+        ),
+        (
+            '[workspace]\nname="x"\nmode="basic"\n[projects]\nprod="x"\ndev="y"\n',
+            "projects.dev: is not allowed in basic mode",
+        ),
+        (
+            '[workspace]\nname="x"\ncolour="red"\n[projects]\nprod="x"\n',
+            "workspace.colour: unknown key",
+        ),
+        (
+            '[workspace]\nname="x"\nmode="basic"\n[projects]\nprod="x"\n[[resource_groups]]\nname="g"\nslots=0\n',
+            "resource_groups[0].slots",
+        ),
+        (
+            '[workspace]\nname="x"\nmode="basic"\ntimezone="Nowhere/Land"\n[projects]\nprod="x"\n',
+            "workspace.timezone: unknown time zone",
+        ),
         ("[workspace\n", "invalid TOML"),
         ('[projects]\nprod="x"\n', "[workspace]: section is missing"),
     ],
@@ -98,8 +121,14 @@ def test_config_errors_name_the_file_and_key(tmp_path: Path, text: str, message:
 
 
 def test_parse_config_defaults() -> None:
-    cfg = parse_config({"workspace": {"name": "n", "mode": "basic"}, "projects": {"prod": "p"}}, None)
-    assert cfg.timezone == "Asia/Shanghai" and cfg.engine == "local" and cfg.resource_groups[0].slots == 4
+    cfg = parse_config(
+        {"workspace": {"name": "n", "mode": "basic"}, "projects": {"prod": "p"}}, None
+    )
+    assert (
+        cfg.timezone == "Asia/Shanghai"
+        and cfg.engine == "local"
+        and cfg.resource_groups[0].slots == 4
+    )
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
@@ -118,12 +147,16 @@ def test_cli_init_and_global_workspace_option(tmp_path: Path) -> None:
     r = runner.invoke(main, ["init", str(tmp_path / "w"), "--project", "shop"])
     assert r.exit_code == 1
     assert "already exists" in r.output
-    r = runner.invoke(main, ["-w", str(tmp_path / "w"), "sql", "-e", "SELECT 1 AS one", "--format", "csv"])
+    r = runner.invoke(
+        main, ["-w", str(tmp_path / "w"), "sql", "-e", "SELECT 1 AS one", "--format", "csv"]
+    )
     assert r.exit_code == 0, r.output
     assert r.output.splitlines()[0:2] == ["one", "1"]
 
 
-def test_cli_outside_workspace_says_how_to_create(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_outside_workspace_says_how_to_create(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(main, ["sql", "-e", "SELECT 1"])
     assert r.exit_code == 1

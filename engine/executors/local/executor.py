@@ -139,9 +139,12 @@ class LocalExecutor:
             if one_job and result.error is not None:
                 self._rollback(session)
                 note = "the script runs as one job, so none of its statements wrote anything"
-                err = result.error
+                failed = result.error
                 result = _replace(
-                    result, error=type(err)(err.reason, line=err.line, code=err.code, hint=note)
+                    result,
+                    error=type(failed)(
+                        failed.reason, line=failed.line, code=failed.code, hint=note
+                    ),
                 )
             yield result
             if result.error is not None:
