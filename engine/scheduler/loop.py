@@ -156,7 +156,27 @@ class Scheduler:
                 [key, now.strftime(TS), len(plan.rows)],
             )
             total += len(plan.rows)
+            self._sweep_lifecycles(now)
         return total
+
+    def _sweep_lifecycles(self, now: datetime) -> None:
+        """Once a day, with the day's generation: reclaim data older than its table's lifecycle."""
+        if self.workspace.config.engine != "local":
+            return
+        from engine.executors.local.lifecycle import sweep
+
+        try:
+            reclaimed = sweep(self.workspace, now=now, user=self.operator)
+        except MaxworksError as err:
+            events.record(
+                self.db, now.strftime(TS), "lifecycle-sweep", self.operator, error=str(err)
+            )
+            return
+        if reclaimed:
+            events.record(
+                self.db, now.strftime(TS), "lifecycle-sweep", self.operator,
+                reclaimed=[f"{r.project}.{r.table}" + (f"/{r.partition}" if r.partition else "") for r in reclaimed],
+            )  # fmt: skip
 
     def _deployed_on(self, name: str, day: date) -> bool:
         row = self.db.conn.execute(
@@ -345,15 +365,17 @@ class Scheduler:
         row = self.db.conn.execute(
             f"UPDATE instances SET state = {int(State.RUNNING)}, run_no = run_no + 1, started_at = ?, finished_at = NULL, "
             f"leader = ?, next_try_at = NULL WHERE id = ? AND state = {int(State.WAIT_RESOURCE)} "
-            f"RETURNING node_id, version, node_name, node_type, env, params, run_no, spec_override",
+            f"RETURNING node_id, version, node_name, node_type, env, params, run_no, spec_override, dag_type",
             [now, self.holder, iid],
         ).fetchone()
         if row is None:
             return False
-        node_id, version, name, node_type, env, params_json, run_no, override = row
+        node_id, version, name, node_type, env, params_json, run_no, override, dag_type = row
         events.record_status(self.db, now, self.operator, [(iid, name, int(State.RUNNING))])
         spec = NodeSpec.from_json(override) if override else self._spec(node_id, version)
         params = json.loads(params_json)
+        limit = int(params.pop("__limit", 10_000))
+        adhoc = dag_type == int(DagType.MANUAL)
         for uname, uoutputs in self.db.conn.execute(
             "SELECT u.node_name, u.outputs FROM instance_deps d JOIN instances u ON u.id = d.upstream_id "
             "WHERE d.instance_id = ? AND u.outputs IS NOT NULL",
@@ -373,6 +395,9 @@ class Scheduler:
             params=params,
             log_path=self.workspace.logs_dir / str(iid) / f"{run_no}.log",
             branches=spec.branches if spec else (),
+            result_dir=self.workspace.results_dir / str(iid) if adhoc else None,
+            result_limit=limit,
+            started_at=datetime.strptime(now, TS),
         )
         self.runner.submit(job)
         return True

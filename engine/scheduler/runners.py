@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,6 +42,11 @@ class Job:
     params: dict[str, str]
     log_path: Path
     branches: tuple[BranchCondition, ...] = ()
+    result_dir: Path | None = None  # ad-hoc runs for clients: keep every statement's result here
+    result_limit: int = 10_000
+    started_at: datetime | None = (
+        None  # the scheduler's time at dispatch (simulated runs stamp metadata with it)
+    )
 
 
 @dataclass(frozen=True)
@@ -175,8 +181,8 @@ class Runner:
         return cursor
 
     def _sql(self, holder: _Running, log: IO[str]) -> Outcome:
-        from engine.cli.output import to_text
         from engine.executors.local.executor import LocalExecutor
+        from engine.executors.values import to_text
         from engine.params import substitute
 
         job = holder.job
@@ -186,9 +192,23 @@ class Runner:
         env: Environment = (
             "dev" if job.env == "dev" and self.workspace.config.projects.dev else "prod"
         )
-        executor = LocalExecutor(self.workspace, env, user="scheduler", connection=cursor)
+        stamp = job.started_at
+        executor = LocalExecutor(
+            self.workspace,
+            env,
+            user="scheduler",
+            connection=cursor,
+            result_limit=job.result_limit,
+            clock=(lambda: stamp) if stamp is not None else None,
+        )
         last_rows: list[list[str]] | None = None
+        done: list[Any] = []
         for result in executor.execute(text, one_job=job.node_type == NodeType.ODPS_SCRIPT):
+            done.append(result)
+            if job.result_dir is not None and (result.error is not None or holder.cancel.is_set()):
+                from engine.ops import results
+
+                results.save(job.result_dir, done)
             if holder.cancel.is_set():
                 return Outcome(False, "killed")
             where = f"statement {result.index + 1} (line {result.line})"
@@ -214,6 +234,10 @@ class Runner:
                     [to_text(v, c.odps_type) for v, c in zip(row, result.columns, strict=True)]
                     for row in result.rows
                 ]
+        if job.result_dir is not None:
+            from engine.ops import results
+
+            results.save(job.result_dir, done)
         outputs = last_rows if job.node_type == NodeType.ASSIGNMENT else None
         return Outcome(True, outputs=outputs)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from engine.api import Api
-from engine.cli.output import to_text
+from engine.executors.values import to_text
 from engine.params.context import parse_bizdate
 from engine.sql.splitter import split_statements
 from engine.workspace import Workspace

@@ -296,3 +296,24 @@ def test_immediately_mode_generates_at_deploy_with_the_ten_minute_rule(
     sched.run_until_idle(at("2025-03-15 09:55:00"), until=at("2025-03-15 12:30:00"))
     done = {r["cyctime"][11:16]: r["state"] for r in instances(sched, "node_name = 'hourly_now'")}
     assert done["11:00"] == S and done["12:00"] == S and done["13:00"] == WT
+
+
+def test_leader_sweeps_lifecycles_daily(ws: Workspace) -> None:
+    deploy(
+        ws,
+        spec("load", "odps_sql", code="CREATE TABLE IF NOT EXISTS tmp_daily (a BIGINT) PARTITIONED BY (dt STRING) LIFECYCLE 1;\n"
+             "INSERT OVERWRITE TABLE tmp_daily PARTITION (dt='${bizdate}') SELECT 1;"),
+    )  # fmt: skip
+    s = Scheduler(ws, clock=lambda: at("2025-03-15 00:00:00"))
+    s.start(at("2025-03-15 00:00:00"))
+    try:
+        s.run_until_idle(at("2025-03-15 00:00:00"), until=at("2025-03-18 12:00:00"))
+    finally:
+        s.stop()
+    with LocalExecutor(ws, "prod") as ex:
+        parts = ex.run_script("SHOW PARTITIONS tmp_daily").last_query
+    assert parts is not None and [r[0] for r in parts.rows or []] in (["dt=20250316", "dt=20250317"], ["dt=20250317"])
+    db = ws.open_state()
+    swept = db.conn.execute("SELECT data FROM events WHERE code = 'lifecycle-sweep'").fetchall()
+    db.close()
+    assert any("tmp_daily/dt=20250314" in r[0] for r in swept)
