@@ -17,6 +17,7 @@ from engine.errors import MaxworksError
 
 # command name -> "module:attribute"; one line per command keeps `--help` fast and complete.
 COMMANDS: dict[str, str] = {
+    "app": "engine.cli.app_cmd:app",
     "init": "engine.cli.workspace_cmd:init",
     "sql": "engine.cli.sql_cmd:sql",
     "params": "engine.cli.params_cmd:params",
@@ -58,7 +59,11 @@ class LazyGroup(click.Group):
             sys.exit(err.exit_code)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "-w",
     "--workspace",
@@ -70,8 +75,15 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="maxworks", prog_name="maxworks")
 @click.pass_context
 def main(ctx: click.Context, workspace: Path | None) -> None:
-    """maxworks: a DataWorks-style data warehouse platform for MaxCompute, in the terminal."""
+    """maxworks: a DataWorks-style data warehouse platform for MaxCompute, in the terminal.
+
+    Without a command, opens the terminal app on the workspace (`maxworks app`).
+    """
     ctx.obj = {"workspace": workspace}
+    if ctx.invoked_subcommand is None:
+        app = main.get_command(ctx, "app")
+        assert app is not None
+        ctx.invoke(app)
 
 
 def workspace_option(ctx: click.Context) -> Path | None:
