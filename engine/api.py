@@ -65,12 +65,36 @@ class Api:
     # -- workspace ----------------------------------------------------------------------------
     @staticmethod
     def init_workspace(
-        root: Path, *, project: str, mode: str = "standard", timezone: str = "Asia/Shanghai"
+        root: Path,
+        *,
+        project: str,
+        mode: str = "standard",
+        timezone: str = "Asia/Shanghai",
+        engine: str = "local",
+        endpoint: str | None = None,
+        tunnel_endpoint: str | None = None,
+        region: str | None = None,
     ) -> Workspace:
-        from engine.workspace.config import Mode
+        from engine.executors.maxcompute_config import parse_maxcompute
+        from engine.workspace.config import EngineKind, Mode
 
         mode_value: Mode = "basic" if mode == "basic" else "standard"
-        return Workspace.init(root, project=project, mode=mode_value, timezone=timezone)
+        engine_value: EngineKind = "maxcompute" if engine == "maxcompute" else "local"
+        given = {"endpoint": endpoint, "tunnel_endpoint": tunnel_endpoint, "region": region}
+        section = {k: v for k, v in given.items() if v is not None}
+        maxcompute = (
+            parse_maxcompute({"maxcompute": section}, None, engine=engine_value)
+            if section
+            else None
+        )
+        return Workspace.init(
+            root,
+            project=project,
+            mode=mode_value,
+            timezone=timezone,
+            engine=engine_value,
+            maxcompute=maxcompute,
+        )
 
     # -- DataStudio ---------------------------------------------------------------------------
     @property
@@ -95,9 +119,13 @@ class Api:
         cyctime: datetime | None = None,
         params: Mapping[str, str] | None = None,
         limit: int = 10_000,
+        engine: str | None = None,
     ) -> SqlRun:
         """Run a script as DataStudio's Run does: parameters resolved for a business date
-        (default: yesterday in the workspace time zone), then every statement in order."""
+        (default: yesterday in the workspace time zone), then every statement in order.
+
+        ``engine`` overrides the workspace's engine for this run (``sql --engine``)."""
+        from engine.executors.factory import engine_of
         from engine.executors.local.executor import LocalExecutor
         from engine.params import ParamContext, evaluate, substitute
         from engine.params.implicit import implicit_values
@@ -113,14 +141,41 @@ class Api:
             values[name] = evaluate(value, ctx) if "$" in value else value
         text = substitute(script, values, ctx)
         started = self.clock()
-        leader = self.ops.leader()
-        if leader is not None and leader.pid != os.getpid():
+        kind = engine_of(self.workspace, engine)
+        leader = self.ops.leader() if kind == "local" else None
+        if kind != "local":  # a job-based engine: no warehouse file to share with a leader
+            result = self._run_on(kind, text, env, limit)
+        elif leader is not None and leader.pid != os.getpid():
             result = self._run_through_leader(text, env, ctx.bizdate, limit)
         else:
             with LocalExecutor(self.workspace, env, user=self.user, result_limit=limit) as executor:
                 result = executor.run_script(text)
-        history_id = self._record(text, result, env, project, ctx.bizdate, started)
+        history_id = self._record(text, result, env, project, ctx.bizdate, started, kind)
         return SqlRun(result, env, project, ctx.bizdate, ctx.cyctime, values, history_id)
+
+    def _run_on(self, engine: str, text: str, env: Environment, limit: int) -> ScriptResult:
+        """Submit to a job-based engine with the personal identity, wait, fetch the last result."""
+        from dataclasses import replace
+
+        from engine.executors.factory import executor_for
+
+        with executor_for(self.workspace, env, engine=engine, user=self.user) as executor:
+            status = executor.wait(executor.submit(text))
+            statements = list(status.statements)
+            shown = [i for i, s in enumerate(statements) if s.kind in ("query", "show")]
+            if status.ok and shown:
+                last = statements[shown[-1]]
+                rows = executor.fetch(status.handle, limit, statement=last.index)
+                columns = [c.to_pylist() for c in rows.table.columns]
+                statements[shown[-1]] = replace(
+                    last,
+                    columns=rows.columns,
+                    rows=list(zip(*columns, strict=True)),
+                    truncated=rows.truncated,
+                    message=f"{rows.shown_rows:,} rows"
+                    + (f" of {rows.total_rows:,}" if rows.truncated and rows.total_rows else ""),
+                )
+        return ScriptResult(statements=tuple(statements))
 
     def _run_through_leader(
         self, text: str, env: Environment, bizdate: date, limit: int
@@ -159,6 +214,7 @@ class Api:
         project: str,
         bizdate: date,
         started: datetime,
+        engine: str = "local",
     ) -> int:
         db = self.workspace.open_state()
         try:
@@ -171,7 +227,7 @@ class Api:
                     "user": self.user,
                     "env": env,
                     "project": project,
-                    "engine": self.workspace.config.engine,
+                    "engine": engine,
                     "bizdate": bizdate.strftime("%Y%m%d"),
                     "statements": len(result.statements),
                     "status": "failed" if err else "succeeded",

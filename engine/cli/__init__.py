@@ -18,6 +18,7 @@ from engine.errors import MaxworksError
 # command name -> "module:attribute"; one line per command keeps `--help` fast and complete.
 COMMANDS: dict[str, str] = {
     "app": "engine.cli.app_cmd:app",
+    "demo": "engine.cli.demo_cmd:demo",
     "init": "engine.cli.workspace_cmd:init",
     "sql": "engine.cli.sql_cmd:sql",
     "params": "engine.cli.params_cmd:params",
@@ -33,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "backfill": "engine.cli.ops_cmd:backfill",
     "dag": "engine.cli.ops_cmd:dag",
     "why": "engine.cli.ops_cmd:why",
+    "doctor": "engine.cli.doctor_cmd:doctor",
 }
 
 

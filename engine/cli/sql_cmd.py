@@ -55,6 +55,11 @@ def _param(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
     show_default=True,
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["local", "maxcompute"]),
+    help="Run on this engine instead of the workspace's (this command only).",
+)
+@click.option(
     "--limit",
     type=click.IntRange(1, 1_000_000),
     default=10_000,
@@ -71,6 +76,7 @@ def sql(
     cyctime: str | None,
     params: dict[str, str],
     fmt: str,
+    engine: str | None,
     limit: int,
 ) -> None:
     """Run a script and print the result of its last query.
@@ -95,6 +101,7 @@ def sql(
         cyctime=parse_cyctime(cyctime) if cyctime else None,
         params=params,
         limit=limit,
+        engine=engine,
     )
     result = run.result
     last = result.last_query

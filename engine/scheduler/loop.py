@@ -372,6 +372,16 @@ class Scheduler:
             return False
         node_id, version, name, node_type, env, params_json, run_no, override, dag_type = row
         events.record_status(self.db, now, self.operator, [(iid, name, int(State.RUNNING))])
+        if not override:
+            # a run uses the node's code as deployed now: fix, deploy, rerun (DataWorks' way)
+            current = self.db.conn.execute(
+                "SELECT version FROM deployed WHERE node_id = ?", [node_id]
+            ).fetchone()
+            if current is not None and int(current[0]) != version:
+                version = int(current[0])
+                self.db.conn.execute(
+                    "UPDATE instances SET version = ? WHERE id = ?", [version, iid]
+                )
         spec = NodeSpec.from_json(override) if override else self._spec(node_id, version)
         params = json.loads(params_json)
         limit = int(params.pop("__limit", 10_000))

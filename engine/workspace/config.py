@@ -14,6 +14,11 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.errors import ConfigError
+from engine.executors.maxcompute_config import (
+    MaxComputeConfig,
+    parse_maxcompute,
+    render_maxcompute,
+)
 
 Mode = Literal["standard", "basic"]
 EngineKind = Literal["local", "maxcompute"]
@@ -47,6 +52,7 @@ class WorkspaceConfig:
     timezone: str = "Asia/Shanghai"
     projects: ProjectConfig = field(default_factory=lambda: ProjectConfig(prod="project"))
     resource_groups: tuple[ResourceGroup, ...] = (ResourceGroup("default"),)
+    maxcompute: MaxComputeConfig | None = None  # [maxcompute]; required when engine = "maxcompute"
 
     def project_for(self, env: Environment) -> str:
         """The engine project that an environment reads and writes by default."""
@@ -70,15 +76,31 @@ class WorkspaceConfig:
 
 
 def default_config(
-    project: str, mode: Mode = "standard", timezone: str = "Asia/Shanghai"
+    project: str,
+    mode: Mode = "standard",
+    timezone: str = "Asia/Shanghai",
+    engine: EngineKind = "local",
+    maxcompute: MaxComputeConfig | None = None,
 ) -> WorkspaceConfig:
     _check_project_name(project, "--project", None)
+    if engine == "maxcompute" and maxcompute is None:
+        raise ConfigError(
+            "--engine maxcompute needs --endpoint",
+            hint="e.g. --endpoint https://service.cn-shanghai.maxcompute.aliyun.com/api",
+        )
     _check_timezone(timezone, "--timezone", None)
     dev = f"{project}_dev" if mode == "standard" else None
     if dev is not None:
         _check_project_name(dev, "--project (its dev project)", None)
     projects = ProjectConfig(prod=project, dev=dev)
-    return WorkspaceConfig(name=project, mode=mode, timezone=timezone, projects=projects)
+    return WorkspaceConfig(
+        name=project,
+        mode=mode,
+        engine=engine,
+        timezone=timezone,
+        projects=projects,
+        maxcompute=maxcompute,
+    )
 
 
 def render_config(cfg: WorkspaceConfig) -> str:
@@ -98,7 +120,8 @@ def render_config(cfg: WorkspaceConfig) -> str:
         lines.append(f'dev = "{cfg.projects.dev}"')
     for group in cfg.resource_groups:
         lines += ["", "[[resource_groups]]", f'name = "{group.name}"', f"slots = {group.slots}"]
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    return text + render_maxcompute(cfg.maxcompute) if cfg.maxcompute is not None else text
 
 
 def load_config(path: Path) -> WorkspaceConfig:
@@ -161,7 +184,8 @@ def parse_config(raw: dict[str, Any], path: Path | None) -> WorkspaceConfig:
             raise ConfigError(_where(path, f"{key}.name") + f"duplicate resource group {gname!r}")
         groups.append(ResourceGroup(gname, slots))
 
-    unknown = set(raw) - {"workspace", "projects", "resource_groups"}
+    maxcompute = parse_maxcompute(raw, path, engine=engine)
+    unknown = set(raw) - {"workspace", "projects", "resource_groups", "maxcompute"}
     if unknown:
         raise ConfigError(_where(path, sorted(unknown)[0]) + "unknown section")
     return WorkspaceConfig(
@@ -171,6 +195,7 @@ def parse_config(raw: dict[str, Any], path: Path | None) -> WorkspaceConfig:
         timezone=timezone,
         projects=ProjectConfig(prod=prod, dev=dev),
         resource_groups=tuple(groups),
+        maxcompute=maxcompute,
     )
 
 

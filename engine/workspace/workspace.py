@@ -17,8 +17,10 @@ from pathlib import Path
 import sqlite_utils
 
 from engine.errors import WorkspaceError
+from engine.executors.maxcompute_config import MaxComputeConfig
 from engine.workspace.config import (
     CONFIG_FILE,
+    EngineKind,
     Mode,
     WorkspaceConfig,
     default_config,
@@ -82,10 +84,17 @@ class Workspace:
 
     @classmethod
     def init(
-        cls, root: Path, *, project: str, mode: Mode = "standard", timezone: str = "Asia/Shanghai"
+        cls,
+        root: Path,
+        *,
+        project: str,
+        mode: Mode = "standard",
+        timezone: str = "Asia/Shanghai",
+        engine: EngineKind = "local",
+        maxcompute: MaxComputeConfig | None = None,
     ) -> Workspace:
         """Create a workspace. Refuses (and changes nothing) if one is already there."""
-        cfg = default_config(project, mode, timezone)  # validate before touching the disk
+        cfg = default_config(project, mode, timezone, engine, maxcompute)  # validate first
         root = root.resolve()
         if (root / CONFIG_FILE).exists() or (root / STATE_DIR).exists():
             raise WorkspaceError(

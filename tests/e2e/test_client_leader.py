@@ -21,17 +21,26 @@ BIN = Path(sys.executable).parent / "maxworks"
 
 
 def maxworks(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN), "-w", str(ws.root), *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(BIN), "-w", str(ws.root), *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_sql_runs_through_the_leader(tmp_path: Path) -> None:
     ws = Workspace.init(tmp_path / "ws", project="shop")
-    leader = subprocess.Popen([str(BIN), "-w", str(ws.root), "scheduler"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    leader = subprocess.Popen(
+        [str(BIN), "-w", str(ws.root), "scheduler"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         db = ws.open_state()
         while db.conn.execute("SELECT count(*) FROM leases").fetchone()[0] == 0:
-            assert time.monotonic() < deadline and leader.poll() is None, leader.stderr.read() if leader.stderr else ""
+            assert time.monotonic() < deadline and leader.poll() is None, (
+                leader.stderr.read() if leader.stderr else ""
+            )
             time.sleep(0.05)
         db.close()
 
@@ -44,7 +53,9 @@ def test_sql_runs_through_the_leader(tmp_path: Path) -> None:
         done = maxworks(ws, "sql", "--format", "json", "-e", "SELECT a, d, ts, 'x' AS s FROM t")
         elapsed = time.monotonic() - started
         assert done.returncode == 0, done.stderr
-        assert json.loads(done.stdout) == [{"a": 1, "d": 2.5, "ts": "2025-03-14 08:30:00", "s": "x"}]
+        assert json.loads(done.stdout) == [
+            {"a": 1, "d": 2.5, "ts": "2025-03-14 08:30:00", "s": "x"}
+        ]
         assert '"d": 2.50' in done.stdout  # the DECIMAL keeps its scale through the result file
         assert elapsed < 10
 

@@ -262,3 +262,19 @@ def test_test_run_of_deployed_node_is_billed_and_scoped(ws: Workspace, api: Api)
     )  # nothing else was generated
     assert db.conn.execute("SELECT count(*) FROM usage_ledger").fetchone()[0] == 1
     db.close()
+
+
+def test_rerun_after_a_fix_runs_the_newly_deployed_code(
+    ws: Workspace, api: Api, sched: Scheduler
+) -> None:
+    deploy(ws, spec("job", "shell", code="exit 3"))
+    run_day(sched)
+    iid = by_name(sched)["job"]["id"]
+    assert by_name(sched)["job"]["state"] == F
+    deploy(
+        ws, spec("job", "shell", code="true"), at="2025-03-15 10:00:00"
+    )  # the fix, deployed as v2
+    api.ops.rerun([iid])
+    run_day(sched)
+    row = by_name(sched)["job"]
+    assert (row["state"], row["version"], row["run_no"]) == (S, 2, 2)

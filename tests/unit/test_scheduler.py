@@ -312,7 +312,10 @@ def test_leader_sweeps_lifecycles_daily(ws: Workspace) -> None:
         s.stop()
     with LocalExecutor(ws, "prod") as ex:
         parts = ex.run_script("SHOW PARTITIONS tmp_daily").last_query
-    assert parts is not None and [r[0] for r in parts.rows or []] in (["dt=20250316", "dt=20250317"], ["dt=20250317"])
+    assert parts is not None and [r[0] for r in parts.rows or []] in (
+        ["dt=20250316", "dt=20250317"],
+        ["dt=20250317"],
+    )
     db = ws.open_state()
     swept = db.conn.execute("SELECT data FROM events WHERE code = 'lifecycle-sweep'").fetchall()
     db.close()

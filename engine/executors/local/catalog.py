@@ -132,6 +132,13 @@ _shared_lock = threading.Lock()
 _shared: dict[str, dict[str, TableMeta | None]] = {}
 
 
+def forget_files(keys: list[str]) -> None:
+    """Drop the shared metadata of warehouse files this process no longer has open."""
+    with _shared_lock:
+        for key in keys:
+            _shared.pop(key, None)
+
+
 class Catalog:
     """Reads and writes ``_mw`` of one attached project (``catalog`` = the DuckDB alias).
 

@@ -43,6 +43,10 @@ def release(workspace: Workspace, cursor: duckdb.DuckDBPyConnection) -> None:
         if count <= 1:
             root.close()
             del _roots[key]
+            # another process may change the files before we open them again
+            from engine.executors.local.catalog import forget_files
+
+            forget_files([str(workspace.warehouse_file(p)) for p in workspace.config.all_projects])
         else:
             _roots[key] = (root, count - 1)
 
