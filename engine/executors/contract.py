@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from engine.errors import MaxworksError, SqlError
 from engine.executors.credentials import Identity as Identity  # re-exported
+from engine.executors.local.types import split_top_level
 from engine.executors.records import ResultColumn, StatementResult
 
 if TYPE_CHECKING:
@@ -348,7 +349,7 @@ def arrow_type(odps_type: str) -> pa.DataType:
         kind, body = inner.group(1).upper(), inner.group(2)
         if kind == "ARRAY":
             return pa.list_(arrow_type(body))
-        parts = _split_top_level(body)
+        parts = [p.strip() for p in split_top_level(body)]
         if kind == "MAP":
             return pa.map_(arrow_type(parts[0]), arrow_type(",".join(parts[1:])))
         fields = [p.split(":", 1) for p in parts]
@@ -370,17 +371,3 @@ def to_arrow(columns: Sequence[ResultColumn], rows: Iterable[Sequence[Any]]) -> 
             arrays.append(pa.array([None if v is None else str(v) for v in values], pa.string()))
     names = [c.name for c in columns]
     return pa.Table.from_arrays(arrays, names=names) if names else pa.table({})
-
-
-def _split_top_level(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "<(":
-            depth += 1
-        elif ch in ">)":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return [p.strip() for p in parts]

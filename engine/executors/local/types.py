@@ -47,7 +47,7 @@ def odps_type_of(duck_type: str) -> str:
     m = re.fullmatch(r"STRUCT\((.*)\)", t)
     if m:
         fields = []
-        for part in _split_all(m.group(1)):
+        for part in split_top_level(m.group(1)):
             fname, _, ftype = part.strip().partition(" ")
             fields.append(f"{fname.strip(chr(34)).lower()}:{odps_type_of(ftype)}")
         return f"STRUCT<{','.join(fields)}>"
@@ -56,12 +56,13 @@ def odps_type_of(duck_type: str) -> str:
     return t
 
 
-def _split_all(text: str) -> list[str]:
+def split_top_level(text: str) -> list[str]:
+    """Split a type's argument list at its top-level commas (``DECIMAL(10,2), MAP<K,V>`` stay whole)."""
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(text):
-        if ch in "([":
+        if ch in "([<":
             depth += 1
-        elif ch in ")]":
+        elif ch in ")]>":
             depth -= 1
         elif ch == "," and depth == 0:
             parts.append(text[start:i])
@@ -71,5 +72,5 @@ def _split_all(text: str) -> list[str]:
 
 
 def _split_top(text: str) -> tuple[str, str]:
-    parts = _split_all(text)
+    parts = split_top_level(text)
     return parts[0], ",".join(parts[1:])
