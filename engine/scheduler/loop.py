@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from engine.errors import MaxworksError
@@ -20,6 +21,7 @@ from engine.scheduler import events, lease, transitions
 from engine.scheduler.deployed import DeployedNode, load_deployed
 from engine.scheduler.generation import TS, Planner, write_plan
 from engine.scheduler.model import DagType, NodeType, SchedType, State
+from engine.scheduler.remote import RemoteJobs
 from engine.scheduler.runners import Job, Outcome, Runner, outputs_value
 from engine.store import write_transaction
 from engine.studio.spec import NodeSpec
@@ -64,6 +66,11 @@ class Scheduler:
             self.runner = Runner(self.workspace, max_workers=max(1, sum(self.slots.values())))
         self._specs: dict[tuple[int, int], NodeSpec] = {}
         self._leading = False
+        self.remote = (
+            RemoteJobs(self.workspace, self.db)
+            if self.workspace.config.engine == "maxcompute"
+            else None
+        )
 
     # -- leadership -----------------------------------------------------------------------------
     def start(self, now: datetime | None = None) -> None:
@@ -98,6 +105,8 @@ class Scheduler:
                 [self.holder],
             ).fetchall()
             for iid, name, retries, interval in rows:
+                if self.remote is not None and self._reattach(iid, now):
+                    continue
                 self._fail(
                     iid,
                     name,
@@ -107,7 +116,29 @@ class Scheduler:
                     interval,
                     State.RUNNING,
                 )
+        if self.remote is not None:
+            self.remote.flush()
         return len(rows)
+
+    def _reattach(self, iid: int, now: str) -> bool:
+        """A MaxCompute run survives its leader: follow its stored job, or look its key up."""
+        assert self.remote is not None
+        row = self.db.conn.execute(
+            "SELECT node_id, version, node_name, node_type, env, params, run_no, spec_override, dag_type, handle "
+            "FROM instances WHERE id = ?",
+            [iid],
+        ).fetchone()
+        job = self._job(iid, row[:9], now)
+        if not RemoteJobs.wants(self.workspace, job):
+            return False
+        self.db.conn.execute("UPDATE instances SET leader = ? WHERE id = ?", [self.holder, iid])
+        if row[9]:
+            self.remote.reattach(job, row[9])
+        else:
+            self.remote.queue(
+                job, resume=True
+            )  # the handle never got stored: look the key up first
+        return True
 
     # -- one iteration ---------------------------------------------------------------------------
     def tick(self, now: datetime | None = None) -> TickReport:
@@ -124,6 +155,8 @@ class Scheduler:
             report.finished = self._collect(nows)
             report.moved = transitions.advance(self.db, nows, self.operator)
             report.started = self._dispatch(now)
+        if self.remote is not None:
+            self.remote.flush()
         return report
 
     # -- generation --------------------------------------------------------------------------------
@@ -192,12 +225,15 @@ class Scheduler:
             f"SELECT id, kill_requested, started_at, timeout_minutes FROM instances WHERE state = {int(State.RUNNING)}"
         ).fetchall():
             if killed:
-                self.runner.cancel(iid)
+                if not self.runner.cancel(iid) and self.remote is not None:
+                    self.remote.cancel(iid)
             elif (
                 timeout
                 and started
                 and datetime.strptime(started, TS) + timedelta(minutes=timeout) <= now
-                and self.runner.cancel(iid)
+                and (
+                    self.runner.cancel(iid) or (self.remote is not None and self.remote.cancel(iid))
+                )
             ):
                 self.db.conn.execute(
                     f"UPDATE instances SET error = '{TIMEOUT_ERROR}' WHERE id = ?", [iid]
@@ -205,7 +241,7 @@ class Scheduler:
 
     def _collect(self, now: str) -> int:
         assert self.runner is not None
-        done = self.runner.finished()
+        done = self.runner.finished() + (self.remote.finished() if self.remote is not None else [])
         succeeded: list[int] = []
         for job, outcome in done:
             row = self.db.conn.execute(
@@ -370,8 +406,18 @@ class Scheduler:
         ).fetchone()
         if row is None:
             return False
+        events.record_status(self.db, now, self.operator, [(iid, row[2], int(State.RUNNING))])
+        job = self._job(iid, row, now)
+        if self.remote is not None and RemoteJobs.wants(self.workspace, job):
+            self.remote.queue(
+                job
+            )  # submitted after this tick commits: the Running row exists first
+        else:
+            self.runner.submit(job)
+        return True
+
+    def _job(self, iid: int, row: tuple[Any, ...], now: str) -> Job:
         node_id, version, name, node_type, env, params_json, run_no, override, dag_type = row
-        events.record_status(self.db, now, self.operator, [(iid, name, int(State.RUNNING))])
         if not override:
             # a run uses the node's code as deployed now: fix, deploy, rerun (DataWorks' way)
             current = self.db.conn.execute(
@@ -409,8 +455,7 @@ class Scheduler:
             result_limit=limit,
             started_at=datetime.strptime(now, TS),
         )
-        self.runner.submit(job)
-        return True
+        return job
 
     def _spec(self, node_id: int, version: int) -> NodeSpec | None:
         key = (node_id, version)
@@ -460,6 +505,9 @@ class Scheduler:
             report = self.tick(now)
             if self.runner.running:
                 self.runner.wait_any(timeout=0.5)
+                continue
+            if self.remote is not None and self.remote.running:
+                time.sleep(0.2)  # MaxCompute jobs run on their own: poll again shortly
                 continue
             if report.busy:
                 continue
