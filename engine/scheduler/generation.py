@@ -21,7 +21,7 @@ from engine.params import ParamContext, evaluate, resolve_assignments
 from engine.params.implicit import implicit_values
 from engine.scheduler.cron import Cron, parse_cron
 from engine.scheduler.deployed import DeployedNode
-from engine.scheduler.model import DagType, NodeType, Recurrence, RerunMode, SchedType, State
+from engine.scheduler.model import Cycle, DagType, NodeType, Recurrence, RerunMode, SchedType, State
 from engine.scheduler.proximity import map_upstream
 from engine.studio.spec import NodeSpec
 
@@ -230,6 +230,14 @@ class Planner:
             others = list(cc.nodes) + (list(node.children) if cc.children else [])
             for other in dict.fromkeys(others):
                 if other not in self.nodes:
+                    continue
+                onode = self.nodes[other]
+                many = cron_of(onode.spec.schedule.cron).cycle in (Cycle.HOUR, Cycle.MINUTE)
+                if len(mine) == 1 and many and not onode.spec.cross_cycle.self_dependency:
+                    # a daily node on an hourly/minute node's previous cycle: all of yesterday's (§2.7)
+                    yesterday = mine[0].cyctime.date() - timedelta(days=1)
+                    for upstream_id, _ in self._existing(other, dag_type, dag_id, yesterday):
+                        plan.deps.append((mine[0].id, upstream_id, 1, None))
                     continue
                 for planned in mine:
                     prev = self._previous(other, dag_type, dag_id, planned.cyctime, plan=plan)

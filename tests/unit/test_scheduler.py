@@ -320,3 +320,21 @@ def test_leader_sweeps_lifecycles_daily(ws: Workspace) -> None:
     swept = db.conn.execute("SELECT data FROM events WHERE code = 'lifecycle-sweep'").fetchall()
     db.close()
     assert any("tmp_daily/dt=20250314" in r[0] for r in swept)
+
+
+def test_daily_node_on_previous_day_of_an_hourly_node_waits_for_all_of_them(
+    ws: Workspace, sched: Scheduler
+) -> None:
+    deploy(
+        ws,
+        spec("hourly", cron="00 00 00-23/6 * * ?"),
+        spec("daily", cron="00 00 03 * * ?", cross_cycle=CrossCycle(nodes=("hourly",))),
+    )
+    sched.tick(at("2025-03-15 00:00:00"))
+    sched.tick(at("2025-03-15 23:30:00"))  # generates the 16th
+    deps = sched.db.conn.execute(
+        "SELECT u.cyctime FROM instance_deps d JOIN instances i ON i.id = d.instance_id "
+        "JOIN instances u ON u.id = d.upstream_id WHERE i.node_name = 'daily' AND i.cyctime LIKE '2025-03-16%' ORDER BY 1"
+    ).fetchall()
+    assert [r[0][11:16] for r in deps] == ["00:00", "06:00", "12:00", "18:00"]
+    assert {r[0][:10] for r in deps} == {"2025-03-15"}
