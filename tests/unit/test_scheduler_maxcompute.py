@@ -44,8 +44,17 @@ def test_leader_restart_reattaches_the_stored_job_instead_of_submitting_again(
     tmp_path: Path, server: ReplayAdapter
 ) -> None:
     config = MaxComputeConfig(ENDPOINT, tunnel_endpoint=TUNNEL, region="cn-shanghai")
-    ws = Workspace.init(tmp_path / "ws", project=PROJECT, mode="basic", engine="maxcompute", maxcompute=config)
-    deploy(ws, spec("load", "odps_sql", code="INSERT OVERWRITE TABLE t PARTITION (dt='${bizdate}') SELECT 1;"))
+    ws = Workspace.init(
+        tmp_path / "ws", project=PROJECT, mode="basic", engine="maxcompute", maxcompute=config
+    )
+    deploy(
+        ws,
+        spec(
+            "load",
+            "odps_sql",
+            code="INSERT OVERWRITE TABLE t PARTITION (dt='${bizdate}') SELECT 1;",
+        ),
+    )
     server.on("POST", INSTANCES, created(I1))
     route_instance(server, I1, states=("Running", "Running", "Terminated"), result="OK")
     now = at("2025-03-15 00:00:00")
@@ -72,4 +81,6 @@ def test_leader_restart_reattaches_the_stored_job_instead_of_submitting_again(
         heir.stop()
     assert len(server.requests_to("POST", INSTANCES)) == 1  # re-attached, never resubmitted
     posted = server.requests_to("POST", INSTANCES)[0].body
-    assert b"dt='20250314'" in posted  # the user's SQL with parameters substituted, not a translation
+    assert (
+        b"dt='20250314'" in posted
+    )  # the user's SQL with parameters substituted, not a translation
