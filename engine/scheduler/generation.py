@@ -146,6 +146,9 @@ class Planner:
                     params.update(
                         {k: evaluate(v, ctx) if "$" in v else v for k, v in param_overrides.items()}
                     )
+                # the node's own parameters, in order: a shell node gets them as $1 $2 ...
+                declared = [k for k, _ in spec.params] + list(param_overrides or {})
+                params["__declared"] = ",".join(dict.fromkeys(declared))
                 st = sched_type
                 if expire_before is not None and t < expire_before and st == SchedType.NORMAL:
                     st = SchedType.REALTIME_DEPRECATED

@@ -431,6 +431,7 @@ class Scheduler:
         spec = NodeSpec.from_json(override) if override else self._spec(node_id, version)
         params = json.loads(params_json)
         limit = int(params.pop("__limit", 10_000))
+        declared = [k for k in params.pop("__declared", "").split(",") if k]
         adhoc = dag_type == int(DagType.MANUAL)
         for uname, uoutputs in self.db.conn.execute(
             "SELECT u.node_name, u.outputs FROM instance_deps d JOIN instances u ON u.id = d.upstream_id "
@@ -454,6 +455,7 @@ class Scheduler:
             result_dir=self.workspace.results_dir / str(iid) if adhoc else None,
             result_limit=limit,
             started_at=datetime.strptime(now, TS),
+            declared=tuple(declared),
         )
         return job
 

@@ -44,9 +44,9 @@ class Job:
     branches: tuple[BranchCondition, ...] = ()
     result_dir: Path | None = None  # ad-hoc runs for clients: keep every statement's result here
     result_limit: int = 10_000
-    started_at: datetime | None = (
-        None  # the scheduler's time at dispatch (simulated runs stamp metadata with it)
-    )
+    # the scheduler's time at dispatch (simulated runs stamp metadata with it)
+    started_at: datetime | None = None
+    declared: tuple[str, ...] = ()  # the node's own parameter names, in order ($1 $2 for shell)
 
 
 @dataclass(frozen=True)
@@ -246,8 +246,7 @@ class Runner:
 
         job = holder.job
         code = substitute(job.code, job.params)
-        declared = {k: v for k, v in job.params.items() if k not in _IMPLICIT}
-        args = shell_args(declared)
+        args = shell_args({k: job.params[k] for k in job.declared if k in job.params})
         log.flush()
         if holder.cancel.is_set():
             return Outcome(False, "killed")
@@ -277,16 +276,6 @@ class Runner:
         if code_ != 0:
             return Outcome(False, f"shell exited with status {code_}")
         return Outcome(True)
-
-
-_IMPLICIT = {
-    "bizdate",
-    "cyctime",
-    "gmtdate",
-    "bizmonth",
-    "bdp.system.bizdate",
-    "bdp.system.cyctime",
-}
 
 
 def _branch(job: Job, log: IO[str]) -> Outcome:
