@@ -24,11 +24,14 @@ from engine.workspace import Environment, Workspace
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from engine.executors.contract import ResultSet, TableInfo
     from engine.ops.instances import InstanceOps
+    from engine.ops.monitor import Monitor
     from engine.ops.queries import InstanceFilter, InstanceInfo
     from engine.ops.runs import BackfillRun
     from engine.scheduler.lease import LeaseHolder
     from engine.scheduler.loop import Scheduler
+    from engine.studio.cost import CostReport
     from engine.studio.service import Studio
 
 
@@ -241,6 +244,54 @@ class Api:
         finally:
             db.close()
 
+    # -- catalog and cost (DataStudio: completion, the estimate before a run) --------------------
+    def catalog(self, env: Environment | None = None) -> list[TableInfo]:
+        """Tables with their columns, from the engine's catalog listing: every project of the
+        workspace (``env``: that environment's project only). Data Map keeps the rich catalog."""
+        from engine.executors.factory import engine_of, executor_for
+        from engine.executors.local.adapter import LocalAdapter
+
+        config = self.workspace.config
+        if engine_of(self.workspace) == "local":
+            projects = [config.project_for(env)] if env else config.all_projects
+            with LocalAdapter(self.workspace, user=self.user) as adapter:
+                return [t for p in projects for t in adapter.list_tables(p)]
+        envs: list[Environment] = [env] if env else ["dev", "prod"]
+        if config.projects.dev is None:
+            envs = [e for e in envs if e == "prod"]
+        out: list[TableInfo] = []
+        for e in envs:
+            with executor_for(self.workspace, e, user=self.user) as executor:
+                out += executor.list_tables()
+        return out
+
+    def estimate_cost(
+        self,
+        script: str,
+        *,
+        env: Environment | None = None,
+        bizdate: date | None = None,
+        params: Mapping[str, str] | None = None,
+        engine: str | None = None,
+    ) -> CostReport:
+        """What running ``script`` would read, without reading it (engine.studio.cost): parameters
+        are resolved as ``run_sql`` resolves them."""
+        from engine.executors.factory import engine_of
+        from engine.params import ParamContext, evaluate, substitute
+        from engine.params.implicit import implicit_values
+        from engine.studio.cost import estimate_local, estimate_remote
+
+        env = env or self.workspace.config.default_env
+        ctx = ParamContext.for_bizdate(bizdate or (self.clock().date() - timedelta(days=1)))
+        values = implicit_values(ctx)
+        for name, value in (params or {}).items():
+            values[name] = evaluate(value, ctx) if "$" in value else value
+        text = substitute(script, values, ctx)
+        kind = engine_of(self.workspace, engine)
+        if kind == "local":
+            return estimate_local(self.workspace, env, text, self.user)
+        return estimate_remote(self.workspace, env, text, self.user, kind)
+
     # -- lifecycle ----------------------------------------------------------------------------
     def lifecycle_sweep(
         self, *, now: datetime | None = None, dry_run: bool = False
@@ -302,6 +353,14 @@ class OpsApi:
             )
         return info
 
+    def result(self, iid: int, *, limit: int | None = None) -> ResultSet | None:
+        """The rows of the last query an ad-hoc or test instance ran, from its result file (at most
+        ``limit``); None when its last run returned no rows or kept none (scheduled instances)."""
+        from engine.ops.results import read_result
+
+        self.instance(iid)  # refuses an unknown id
+        return read_result(self.workspace.results_dir / str(iid), limit)
+
     def log(self, iid: int, run_no: int | None = None) -> tuple[Path | None, str]:
         from engine.ops.queries import log_paths
 
@@ -329,6 +388,12 @@ class OpsApi:
             return why(db, iid, self.api.clock().strftime("%Y-%m-%d %H:%M:%S"))
         finally:
             db.close()
+
+    def monitor(self) -> Monitor:
+        """Operation Center's list reads on a connection of their own (close it when done)."""
+        from engine.ops.monitor import Monitor
+
+        return Monitor(self._db(), self.workspace.config.projects.prod)
 
     def dag(
         self, iid: int, *, up: int = 1, down: int = 1
@@ -474,9 +539,11 @@ class OpsApi:
         *,
         working_copy: bool = False,
         params: dict[str, str] | None = None,
+        result_limit: int | None = None,
     ) -> int:
         """A test instance: of the deployed node (Operation Center), or of the working copy against
-        dev (DataStudio's Run: not billed)."""
+        dev (DataStudio's Run: not billed). ``result(id)`` reads its last query's rows (at most
+        ``result_limit``, default 10,000) once it has run."""
         from engine.ops.runs import create_test_run
         from engine.scheduler.deployed import load_deployed
 
@@ -505,6 +572,7 @@ class OpsApi:
             return create_test_run(
                 db, self.workspace.config.projects.prod, spec, bizdate, node_id=node_id, version=version,
                 working_copy=working_copy, env=env, params=params, operator=self.api.user, now=self.api.clock(),
+                result_limit=result_limit,
             )  # fmt: skip
         finally:
             db.close()
