@@ -49,6 +49,10 @@ class SqlRun:
 
 
 class Api:
+    readonly: bool = False
+    """Read-only session (``maxworks app --readonly``): every Operation Center operation is
+    refused here, in the engine, whatever the client shows."""
+
     def __init__(
         self,
         workspace: Workspace,
@@ -475,7 +479,15 @@ class OpsApi:
 
         return InstanceOps(db, operator=self.api.user, clock=self.api.clock)
 
-    def _with_ops(self, fn: Callable[[InstanceOps], list[int]]) -> list[int]:
+    def _mutating(self, what: str) -> None:
+        if self.api.readonly:
+            raise MaxworksError(
+                f"{what} refused: this session is read-only",
+                hint="start the app without --readonly to operate instances",
+            )
+
+    def _with_ops(self, fn: Callable[[InstanceOps], list[int]], what: str) -> list[int]:
+        self._mutating(what)
         db = self._db()
         try:
             return fn(self._ops(db))
@@ -483,24 +495,33 @@ class OpsApi:
             db.close()
 
     def rerun(self, ids: list[int]) -> list[int]:
-        return self._with_ops(lambda o: o.rerun(ids))
+        return self._with_ops(lambda o: o.rerun(ids), "rerun")
 
     def rerun_downstream(self, iid: int) -> list[int]:
-        return self._with_ops(lambda o: o.rerun_downstream(iid))
+        return self._with_ops(lambda o: o.rerun_downstream(iid), "rerun with downstream")
+
+    def rerun_downstream_plan(self, iid: int) -> list[int]:
+        """The instances ``rerun_downstream(iid)`` would rerun (refusals raised as it would)."""
+        db = self._db()
+        try:
+            return [r.id for r in self._ops(db).downstream_plan(iid)]
+        finally:
+            db.close()
 
     def set_success(self, ids: list[int]) -> list[int]:
-        return self._with_ops(lambda o: o.set_success(ids))
+        return self._with_ops(lambda o: o.set_success(ids), "set successful")
 
     def kill(self, ids: list[int]) -> list[int]:
-        return self._with_ops(lambda o: o.kill(ids))
+        return self._with_ops(lambda o: o.kill(ids), "kill")
 
     def freeze(self, ids: list[int], frozen: bool = True) -> list[int]:
-        return self._with_ops(lambda o: o.freeze(ids, frozen))
+        return self._with_ops(lambda o: o.freeze(ids, frozen), "freeze")
 
     def remove_upstream(self, iid: int, upstream: list[int] | None = None) -> list[int]:
-        return self._with_ops(lambda o: o.remove_upstream(iid, upstream))
+        return self._with_ops(lambda o: o.remove_upstream(iid, upstream), "remove upstream dependencies")
 
     def freeze_node(self, name: str, frozen: bool = True) -> None:
+        self._mutating("freeze" if frozen else "unfreeze")
         from engine.ops.instances import freeze_node
 
         db = self._db()
@@ -518,6 +539,8 @@ class OpsApi:
     def backfill(self, root: str, ranges: list[tuple[date, date]], **kwargs: Any) -> BackfillRun:
         from engine.ops.runs import plan_backfill
 
+        if not kwargs.get("preview"):
+            self._mutating("backfill")
         db = self._db()
         try:
             return plan_backfill(
@@ -545,6 +568,9 @@ class OpsApi:
         dev (DataStudio's Run: not billed). ``result(id)`` reads its last query's rows (at most
         ``result_limit``, default 10,000) once it has run."""
         from engine.ops.runs import create_test_run
+
+        if not working_copy:
+            self._mutating("test run")
         from engine.scheduler.deployed import load_deployed
 
         db = self._db()

@@ -96,15 +96,7 @@ class InstanceOps:
     def rerun_downstream(self, iid: int) -> list[int]:
         """Rerun an instance and its finished descendants (same-cycle), all waiting for each other."""
         with write_transaction(self.db):
-            root = self.get(iid)
-            self._check_rerun(root)
-            ids = [iid, *self._descendants(iid)]
-            rows = [self.get(i) for i in ids]
-            chosen = [
-                r
-                for r in rows
-                if r.state in (State.SUCCESS, State.FAILURE) and r.rerun_mode != RerunMode.DENIED
-            ]
+            chosen = self.downstream_plan(iid)
             chosen_ids = [r.id for r in chosen]
             self._reset(chosen_ids, [r.id for r in chosen if r.state == State.SUCCESS])
             transitions.recount(chosen_ids, self.db)
@@ -119,6 +111,18 @@ class InstanceOps:
                     downstream_of=iid,
                 )
         return chosen_ids
+
+    def downstream_plan(self, iid: int) -> list[InstanceRow]:
+        """What ``rerun_downstream(iid)`` reruns: the instance (refused as ``rerun`` would) and
+        its finished same-cycle descendants whose node allows a rerun."""
+        root = self.get(iid)
+        self._check_rerun(root)
+        rows = [self.get(i) for i in (iid, *self._descendants(iid))]
+        return [
+            r
+            for r in rows
+            if r.state in (State.SUCCESS, State.FAILURE) and r.rerun_mode != RerunMode.DENIED
+        ]
 
     def _check_rerun(self, r: InstanceRow) -> None:
         if r.state not in (State.SUCCESS, State.FAILURE):
