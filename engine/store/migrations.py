@@ -199,3 +199,105 @@ def m005_studio_parse_cache(db: sqlite_utils.Database) -> None:
     db.table("studio_parse_cache").create(
         {"node": str, "key": str, "inputs": str, "outputs": str}, pk="node"
     )
+
+
+@MIGRATIONS()
+def m006_datamap(db: sqlite_utils.Database) -> None:
+    # Data Map (engine.datamap): the metadata collected from each project's engine, a full-text
+    # index over it, access times, favourites, and lineage parsed from the deployed SQL.
+    db.executescript(
+        """
+        CREATE TABLE dm_tables (
+            id INTEGER PRIMARY KEY,             -- also the rowid of dm_search
+            project TEXT NOT NULL,
+            name TEXT NOT NULL,
+            env TEXT NOT NULL,                  -- dev | prod: the environment of the project
+            comment TEXT,
+            owner TEXT,
+            lifecycle INTEGER,                  -- days; NULL = kept forever
+            is_view INTEGER NOT NULL DEFAULT 0,
+            partitioned INTEGER NOT NULL DEFAULT 0,
+            partition_count INTEGER NOT NULL DEFAULT 0,
+            row_count INTEGER,
+            size_bytes INTEGER,
+            created_at TEXT,
+            modified_at TEXT,                   -- last data change
+            collected_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX dm_tables_name ON dm_tables (project, name);
+        CREATE INDEX dm_tables_short_name ON dm_tables (name);
+        CREATE INDEX dm_tables_owner ON dm_tables (owner);
+        CREATE TABLE dm_columns (
+            table_id INTEGER NOT NULL,
+            pos INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            type TEXT NOT NULL,
+            comment TEXT,
+            is_partition INTEGER NOT NULL,
+            PRIMARY KEY (table_id, pos)
+        ) WITHOUT ROWID;
+        CREATE TABLE dm_partitions (
+            table_id INTEGER NOT NULL,
+            spec TEXT NOT NULL,
+            row_count INTEGER,
+            size_bytes INTEGER,
+            created_at TEXT,
+            modified_at TEXT,
+            PRIMARY KEY (table_id, spec)
+        ) WITHOUT ROWID;
+        -- One document per table: its name and comment, and its columns' names and comments.
+        CREATE VIRTUAL TABLE dm_search USING fts5(
+            name, comment, columns, column_comments, prefix='1 2 3', tokenize='unicode61'
+        );
+        CREATE TABLE dm_access (
+            project TEXT NOT NULL,
+            name TEXT NOT NULL,
+            read_at TEXT,
+            read_by TEXT,
+            written_at TEXT,
+            written_by TEXT,
+            PRIMARY KEY (project, name)
+        ) WITHOUT ROWID;
+        CREATE TABLE dm_favourites (
+            user TEXT NOT NULL,
+            project TEXT NOT NULL,
+            name TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (user, project, name)
+        ) WITHOUT ROWID;
+        -- Lineage of the deployed nodes: which version of each node was parsed, what it reads
+        -- and writes, and the table and column edges of its statements (project.table names).
+        CREATE TABLE dm_node_parse (
+            node_id INTEGER PRIMARY KEY,
+            node TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            error TEXT
+        );
+        CREATE TABLE dm_node_tables (
+            node TEXT NOT NULL,
+            tbl TEXT NOT NULL,
+            role TEXT NOT NULL,                 -- read | write
+            PRIMARY KEY (tbl, role, node)
+        ) WITHOUT ROWID;
+        CREATE INDEX dm_node_tables_node ON dm_node_tables (node);
+        CREATE TABLE dm_table_edges (
+            source TEXT NOT NULL,
+            target TEXT NOT NULL,
+            node TEXT NOT NULL,
+            PRIMARY KEY (source, target, node)
+        ) WITHOUT ROWID;
+        CREATE INDEX dm_table_edges_target ON dm_table_edges (target, source);
+        CREATE INDEX dm_table_edges_node ON dm_table_edges (node);
+        CREATE TABLE dm_column_edges (
+            target TEXT NOT NULL,
+            target_column TEXT NOT NULL,
+            source TEXT NOT NULL,
+            source_column TEXT NOT NULL,
+            node TEXT NOT NULL,
+            PRIMARY KEY (target, target_column, source, source_column, node)
+        ) WITHOUT ROWID;
+        CREATE INDEX dm_column_edges_source ON dm_column_edges (source, source_column);
+        CREATE INDEX dm_column_edges_node ON dm_column_edges (node);
+        CREATE TABLE dm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+    )
