@@ -24,6 +24,7 @@ from engine.workspace import Environment, Workspace
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from engine.datamap import DataMap
     from engine.executors.contract import ResultSet, TableInfo
     from engine.ops.instances import InstanceOps
     from engine.ops.monitor import Monitor
@@ -64,6 +65,7 @@ class Api:
         self.user = user or current_user()
         tz = ZoneInfo(workspace.config.timezone)
         self.clock = clock or (lambda: datetime.now(tz).replace(tzinfo=None, microsecond=0))
+        self._datamap: DataMap | None = None
 
     @classmethod
     def open(cls, workspace: Path | None = None, **kwargs: object) -> Api:
@@ -116,6 +118,15 @@ class Api:
         """Operation Center: scheduler, instances, backfill, test runs."""
         return OpsApi(self)
 
+    @property
+    def datamap(self) -> DataMap:
+        """Data Map: search, table detail, lineage, favourites, preview (engine.datamap)."""
+        if self._datamap is None:
+            from engine.datamap import DataMap
+
+            self._datamap = DataMap(self)
+        return self._datamap
+
     # -- SQL ----------------------------------------------------------------------------------
     def run_sql(
         self,
@@ -158,6 +169,8 @@ class Api:
             with LocalExecutor(self.workspace, env, user=self.user, result_limit=limit) as executor:
                 result = executor.run_script(text)
         history_id = self._record(text, result, env, project, ctx.bizdate, started, kind)
+        in_process = leader is None or leader.pid == os.getpid()
+        self.datamap.after_run(result, in_process=in_process, at=started)
         return SqlRun(result, env, project, ctx.bizdate, ctx.cyctime, values, history_id)
 
     def _run_on(self, engine: str, text: str, env: Environment, limit: int) -> ScriptResult:

@@ -1,0 +1,153 @@
+"""Collecting metadata from each project's engine through the executor contract.
+
+Both environments are read (dev and prod projects; basic mode has prod only), local or
+MaxCompute alike: ``list_tables``, ``describe_table`` (row counts) and ``list_partitions``. What
+is read from the engine is gathered first and written to state.db in one short transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlite_utils
+
+from engine.datamap import store
+from engine.datamap.records import RefreshReport
+from engine.errors import MaxworksError
+from engine.executors.contract import Executor, NotFound, PartitionInfo, TableInfo
+from engine.store import write_transaction
+from engine.workspace import Environment, Workspace
+
+
+@dataclass(frozen=True)
+class Collected:
+    info: TableInfo
+    partitions: tuple[PartitionInfo, ...]
+    env: Environment
+
+
+def environments(workspace: Workspace) -> list[tuple[Environment, str]]:
+    """(environment, project) pairs of the workspace: dev first in standard mode."""
+    projects = workspace.config.projects
+    pairs: list[tuple[Environment, str]] = []
+    if projects.dev is not None:
+        pairs.append(("dev", projects.dev.lower()))
+    pairs.append(("prod", projects.prod.lower()))
+    return pairs
+
+
+def env_of(workspace: Workspace, project: str) -> Environment | None:
+    for env, name in environments(workspace):
+        if name == project.lower():
+            return env
+    return None
+
+
+def _executor(
+    workspace: Workspace, env: Environment, user: str, clock: Callable[[], datetime]
+) -> Executor:
+    from engine.executors.factory import executor_for
+
+    return executor_for(workspace, env, user=user, clock=clock)
+
+
+def _one(executor: Executor, project: str, name: str, env: Environment) -> Collected:
+    info = executor.describe_table(name, project)
+    partitions = tuple(executor.list_partitions(name, project)) if info.partition_columns else ()
+    return Collected(info, partitions, env)
+
+
+def collect_all(
+    workspace: Workspace,
+    db: sqlite_utils.Database,
+    *,
+    user: str,
+    clock: Callable[[], datetime],
+) -> RefreshReport:
+    """Read every table of every project and replace what the Data Map holds."""
+    started = time.perf_counter()
+    gathered: dict[str, list[Collected]] = {}
+    errors: list[str] = []
+    for env, project in environments(workspace):
+        with _executor(workspace, env, user, clock) as executor:
+            found: list[Collected] = []
+            for listed in executor.list_tables(project):
+                try:
+                    found.append(_one(executor, project, listed.name, env))
+                except NotFound:
+                    continue  # dropped while we listed
+                except MaxworksError as err:
+                    errors.append(f"{project}.{listed.name}: {err}")
+            gathered[project] = found
+    now = clock()
+    removed = 0
+    with write_transaction(db):
+        for project, found in gathered.items():
+            present = {c.info.name.lower() for c in found}
+            for gone in store.names_of(db, project) - present:
+                removed += store.remove_table(db, project, gone)
+            for c in found:
+                store.put_table(db, c.info, c.partitions, env=c.env, now=now)
+        store.set_meta(db, "collected_at", now.strftime(store.TS))
+    count = sum(len(v) for v in gathered.values())
+    return RefreshReport(
+        count, removed, tuple(gathered), tuple(errors), (time.perf_counter() - started) * 1000
+    )
+
+
+def collect_tables(
+    workspace: Workspace,
+    db: sqlite_utils.Database,
+    names: Iterable[str],
+    *,
+    user: str,
+    clock: Callable[[], datetime],
+) -> RefreshReport:
+    """Re-read the named ``project.table`` tables (after a run touched them).
+
+    A table that is gone is removed; if one is gone the project's list of names is compared
+    too, so a renamed table appears under its new name.
+    """
+    started = time.perf_counter()
+    wanted: dict[str, list[str]] = {}
+    for qualified in dict.fromkeys(n.lower() for n in names):
+        project, dot, name = qualified.partition(".")
+        if dot and env_of(workspace, project) is not None:
+            wanted.setdefault(project, []).append(name)
+    found: list[Collected] = []
+    gone: list[tuple[str, str]] = []
+    listed: dict[str, set[str]] = {}
+    errors: list[str] = []
+    for project, tables in wanted.items():
+        env = env_of(workspace, project)
+        assert env is not None
+        with _executor(workspace, env, user, clock) as executor:
+            for name in tables:
+                try:
+                    found.append(_one(executor, project, name, env))
+                except NotFound:
+                    gone.append((project, name))
+                except MaxworksError as err:
+                    errors.append(f"{project}.{name}: {err}")
+            if any(p == project for p, _ in gone):
+                current = {t.name.lower() for t in executor.list_tables(project)}
+                listed[project] = current
+                new = current - store.names_of(db, project) - set(tables)
+                for name in sorted(new):
+                    found.append(_one(executor, project, name, env))
+    now = clock()
+    removed = 0
+    with write_transaction(db):
+        for project, name in gone:
+            removed += store.remove_table(db, project, name)
+        for project, current in listed.items():
+            for stale in store.names_of(db, project) - current:
+                removed += store.remove_table(db, project, stale)
+        for c in found:
+            store.put_table(db, c.info, c.partitions, env=c.env, now=now)
+    return RefreshReport(
+        len(found), removed, tuple(wanted), tuple(errors), (time.perf_counter() - started) * 1000
+    )
