@@ -54,3 +54,24 @@ class SqlError(MaxworksError):
 
 class UnsupportedSqlError(SqlError):
     """The local engine cannot reproduce this construct exactly, so it refuses to run it."""
+
+
+class PermissionDenied(MaxworksError):
+    """The acting user's role or grants do not allow this (names the user, the role and what
+    would allow it). Distinct exit code so scripts can tell a refusal from a failure."""
+
+    exit_code = 3
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        user: str | None = None,
+        role: str | None = None,
+        action: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(f"permission denied: {message}", hint=hint)
+        self.user = user
+        self.role = role
+        self.action = action

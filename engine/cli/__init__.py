@@ -35,6 +35,14 @@ COMMANDS: dict[str, str] = {
     "dag": "engine.cli.ops_cmd:dag",
     "why": "engine.cli.ops_cmd:why",
     "doctor": "engine.cli.doctor_cmd:doctor",
+    "grant": "engine.cli.security_cmd:grant",
+    "approvals": "engine.cli.security_cmd:approvals",
+    "approve": "engine.cli.security_cmd:approve",
+    "reject": "engine.cli.security_cmd:reject",
+    "grants": "engine.cli.security_cmd:grants",
+    "members": "engine.cli.security_cmd:members",
+    "classify": "engine.cli.security_cmd:classify",
+    "audit": "engine.cli.security_cmd:audit",
 }
 
 

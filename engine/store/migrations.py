@@ -301,3 +301,125 @@ def m006_datamap(db: sqlite_utils.Database) -> None:
         CREATE TABLE dm_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """
     )
+
+
+@MIGRATIONS()
+def m007_security(db: sqlite_utils.Database) -> None:
+    # Members and roles, permission requests and grants, column classification and the audit log
+    # (engine.security). The workspace's creator becomes its Owner: for an existing workspace,
+    # the OS user who owns state.db.
+    db.executescript(
+        """
+        CREATE TABLE members (
+            user TEXT PRIMARY KEY,
+            role TEXT NOT NULL,                 -- engine.security.roles.ROLES
+            added_by TEXT NOT NULL,
+            added_at TEXT NOT NULL
+        );
+        CREATE TABLE permission_requests (
+            id INTEGER PRIMARY KEY,
+            requester TEXT NOT NULL,
+            project TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            columns TEXT,                       -- JSON list; NULL = the whole table
+            action TEXT NOT NULL,               -- select | describe | update
+            days INTEGER NOT NULL,              -- validity once granted
+            reason TEXT NOT NULL,
+            flow TEXT NOT NULL,                 -- approval flow name ('default' or maxworks.toml)
+            levels INTEGER NOT NULL,            -- approval levels the flow needs
+            level_done INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL,                -- pending | approved | rejected | cancelled
+            table_owner TEXT,
+            created_at TEXT NOT NULL,
+            decided_at TEXT,
+            grant_id INTEGER
+        );
+        CREATE INDEX permission_requests_state ON permission_requests (state, id);
+        CREATE INDEX permission_requests_requester ON permission_requests (requester, id);
+        CREATE TABLE request_decisions (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES permission_requests (id),
+            level INTEGER NOT NULL,
+            approver TEXT NOT NULL,
+            decision TEXT NOT NULL,             -- approve | reject
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX request_decisions_request ON request_decisions (request_id, level);
+        CREATE TABLE grants (
+            id INTEGER PRIMARY KEY,
+            user TEXT NOT NULL,
+            project TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            columns TEXT,                       -- JSON list; NULL = every column
+            action TEXT NOT NULL,
+            granted_by TEXT NOT NULL,
+            granted_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            request_id INTEGER,
+            revoked_by TEXT,
+            revoked_at TEXT
+        );
+        CREATE INDEX grants_user_table ON grants (user, project, table_name);
+        CREATE TABLE column_classes (
+            project TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            column TEXT NOT NULL,
+            pos INTEGER NOT NULL,
+            level INTEGER NOT NULL,             -- 0 public .. 4 most sensitive
+            category TEXT,                      -- phone, email, id_card, bank_card, name, ...
+            method TEXT,                        -- masking method spec, e.g. partial:3:4
+            source TEXT NOT NULL,               -- name | content | manual | none
+            classified_at TEXT NOT NULL,
+            PRIMARY KEY (project, table_name, column)
+        );
+        CREATE TABLE view_texts (
+            project TEXT NOT NULL,
+            name TEXT NOT NULL,
+            text TEXT NOT NULL,
+            PRIMARY KEY (project, name)
+        );
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL,
+            os_user TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            tables_read TEXT NOT NULL,          -- JSON list
+            tables_written TEXT NOT NULL,       -- JSON list
+            masked TEXT NOT NULL,               -- JSON list of masked result columns
+            outcome TEXT NOT NULL,              -- ok | refused | failed
+            detail TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        """
+    )
+    import os
+    import pwd
+    import secrets
+    from datetime import datetime
+
+    from engine.identity import current_user
+
+    owner = current_user()
+    path = next((row[2] for row in db.conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+    if path and os.path.exists(path):
+        try:
+            owner = pwd.getpwuid(os.stat(path).st_uid).pw_name
+        except KeyError:
+            owner = f"uid{os.stat(path).st_uid}"
+    now = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+    db.execute(
+        "INSERT INTO members (user, role, added_by, added_at) VALUES (?, 'owner', 'maxworks', ?)",
+        [owner, now],
+    )
+    db.execute(
+        "INSERT OR REPLACE INTO workspace_meta (key, value) VALUES ('masking_salt', ?)",
+        [secrets.token_hex(16)],
+    )

@@ -19,6 +19,7 @@ from engine.executors.maxcompute_config import (
     parse_maxcompute,
     render_maxcompute,
 )
+from engine.security.config import SecurityConfig, parse_security, render_security
 
 Mode = Literal["standard", "basic"]
 EngineKind = Literal["local", "maxcompute"]
@@ -53,6 +54,7 @@ class WorkspaceConfig:
     projects: ProjectConfig = field(default_factory=lambda: ProjectConfig(prod="project"))
     resource_groups: tuple[ResourceGroup, ...] = (ResourceGroup("default"),)
     maxcompute: MaxComputeConfig | None = None  # [maxcompute]; required when engine = "maxcompute"
+    security: SecurityConfig = field(default_factory=SecurityConfig)  # [security], [[approval_flows]]
 
     def project_for(self, env: Environment) -> str:
         """The engine project that an environment reads and writes by default."""
@@ -121,7 +123,8 @@ def render_config(cfg: WorkspaceConfig) -> str:
     for group in cfg.resource_groups:
         lines += ["", "[[resource_groups]]", f'name = "{group.name}"', f"slots = {group.slots}"]
     text = "\n".join(lines) + "\n"
-    return text + render_maxcompute(cfg.maxcompute) if cfg.maxcompute is not None else text
+    text = text + render_maxcompute(cfg.maxcompute) if cfg.maxcompute is not None else text
+    return text + render_security(cfg.security)
 
 
 def load_config(path: Path) -> WorkspaceConfig:
@@ -185,7 +188,8 @@ def parse_config(raw: dict[str, Any], path: Path | None) -> WorkspaceConfig:
         groups.append(ResourceGroup(gname, slots))
 
     maxcompute = parse_maxcompute(raw, path, engine=engine)
-    unknown = set(raw) - {"workspace", "projects", "resource_groups", "maxcompute"}
+    security = parse_security(raw, path)
+    unknown = set(raw) - {"workspace", "projects", "resource_groups", "maxcompute", "security", "approval_flows"}
     if unknown:
         raise ConfigError(_where(path, sorted(unknown)[0]) + "unknown section")
     return WorkspaceConfig(
@@ -196,6 +200,7 @@ def parse_config(raw: dict[str, Any], path: Path | None) -> WorkspaceConfig:
         projects=ProjectConfig(prod=prod, dev=dev),
         resource_groups=tuple(groups),
         maxcompute=maxcompute,
+        security=security,
     )
 
 
