@@ -573,3 +573,10 @@ def test_snapshot_help(snap_compare: object, make: AppFactory) -> None:
 
 def test_snapshot_light_theme(snap_compare: object, make: AppFactory) -> None:
     assert snap_compare(make(start_pane="map", theme="light"), terminal_size=(80, 24))  # type: ignore[operator]
+
+
+def test_stand_in_panes_match_the_registry() -> None:
+    from tests.tui.conftest import TEST_PANES
+    from tui.panes import PANES
+
+    assert [(i, t) for i, _, t in TEST_PANES] == [(i, t) for i, _, t in PANES]
