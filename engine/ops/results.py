@@ -1,4 +1,5 @@
-"""Results of runs the leader makes for clients (``maxworks sql`` while a scheduler runs).
+"""Results of ad-hoc runs the leader makes for clients (``maxworks sql`` while a scheduler runs)
+and of test instances (DataStudio's Run shows them in its grid).
 
 A bounded result file per instance under ``.maxworks/results/<instance>/``: ``statements.json``
 (what each statement did, errors included) and ``result.parquet`` (the last query's rows, typed).
@@ -9,10 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import SqlError
 from engine.executors.records import ResultColumn, ScriptResult, StatementResult
+
+if TYPE_CHECKING:
+    from engine.executors.contract import ResultSet
 
 STATEMENTS = "statements.json"
 ROWS = "result.parquet"
@@ -79,3 +83,34 @@ def load(folder: Path) -> ScriptResult:
             )
         )  # fmt: skip
     return ScriptResult(statements=tuple(out))
+
+
+def read_result(folder: Path, limit: int | None = None) -> ResultSet | None:
+    """The last query's rows of a run's result file as Arrow (typed from the MaxCompute column
+    types), without turning them into Python rows; None when the run returned no rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from engine.executors.contract import ResultSet, arrow_type
+
+    try:
+        records = json.loads((folder / STATEMENTS).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    record = next((r for r in records if r["has_rows"]), None)
+    if record is None:
+        return None
+    columns = tuple(ResultColumn(n, t) for n, t in record["columns"])
+    table = pq.read_table(folder / ROWS)
+    arrays = []
+    for column, array in zip(columns, table.columns, strict=True):
+        try:
+            arrays.append(array.cast(arrow_type(column.odps_type)))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            arrays.append(array)
+    names = [c.name for c in columns]
+    data = pa.Table.from_arrays(arrays, names=names) if names else pa.table({})
+    total = None if record["truncated"] else data.num_rows
+    if limit is not None and data.num_rows > limit:
+        data = data.slice(0, limit)
+    return ResultSet(data, columns, total, record["index"])

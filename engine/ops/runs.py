@@ -150,8 +150,10 @@ def create_test_run(
     params: dict[str, str] | None,
     operator: str,
     now: datetime,
+    result_limit: int | None = None,
 ) -> int:
-    """A test instance of one node (no descendants) for a business date."""
+    """A test instance of one node (no descendants) for a business date. Its last query's rows
+    (at most ``result_limit``, default 10,000) are kept in its result file."""
     with write_transaction(db):
         dag_id = int(
             db.conn.execute(
@@ -170,6 +172,11 @@ def create_test_run(
         iid = plan.ids[0]
         if working_copy:
             db.conn.execute("UPDATE instances SET billable = 0 WHERE id = ?", [iid])
+        if result_limit is not None:
+            db.conn.execute(
+                "UPDATE instances SET params = json_set(params, '$.__limit', ?) WHERE id = ?",
+                [str(result_limit), iid],
+            )
         events.record(
             db,
             now.strftime(TS),

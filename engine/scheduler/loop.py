@@ -432,7 +432,8 @@ class Scheduler:
         params = json.loads(params_json)
         limit = int(params.pop("__limit", 10_000))
         declared = [k for k in params.pop("__declared", "").split(",") if k]
-        adhoc = dag_type == int(DagType.MANUAL)
+        # ad-hoc runs and test runs keep their rows for the client that asked
+        keeps_result = dag_type in (int(DagType.MANUAL), int(DagType.SMOKE_TEST))
         for uname, uoutputs in self.db.conn.execute(
             "SELECT u.node_name, u.outputs FROM instance_deps d JOIN instances u ON u.id = d.upstream_id "
             "WHERE d.instance_id = ? AND u.outputs IS NOT NULL",
@@ -452,7 +453,7 @@ class Scheduler:
             params=params,
             log_path=self.workspace.logs_dir / str(iid) / f"{run_no}.log",
             branches=spec.branches if spec else (),
-            result_dir=self.workspace.results_dir / str(iid) if adhoc else None,
+            result_dir=self.workspace.results_dir / str(iid) if keeps_result else None,
             result_limit=limit,
             started_at=datetime.strptime(now, TS),
             declared=tuple(declared),

@@ -158,11 +158,11 @@ def _with_placeholders(code: str, params: Sequence[tuple[str, str]]) -> str:
     return _REFERENCE.sub(replace, code)
 
 
-def _collect(
-    tree: exp.Expr, naming: Naming, reads: dict[str, None], writes: dict[str, None]
-) -> None:
+def table_refs(tree: exp.Expr) -> tuple[list[exp.Table], list[exp.Table]]:
+    """(tables read, tables written) by one parsed statement, as its table nodes; DDL, SHOW,
+    DESC ... touch none."""
     if not isinstance(tree, _DATA_STATEMENTS):
-        return  # DDL (DROP, ALTER, TRUNCATE), SHOW, DESC ... make no dependency
+        return [], []  # DDL (DROP, ALTER, TRUNCATE), SHOW, DESC ... make no dependency
     written = [t for node in tree.find_all(*_WRITES) if (t := _target(node.this)) is not None]
     ignored: set[int] = set()
     if isinstance(tree, exp.Create):
@@ -173,12 +173,18 @@ def _collect(
         ignored = {
             id(t) for like in tree.find_all(exp.LikeProperty) for t in like.find_all(exp.Table)
         }
+    ignored |= {id(t) for t in written}
+    return [t for t in real_tables(tree) if id(t) not in ignored], written
+
+
+def _collect(
+    tree: exp.Expr, naming: Naming, reads: dict[str, None], writes: dict[str, None]
+) -> None:
+    read, written = table_refs(tree)
     for table in written:
         writes.setdefault(_name(table, naming))
-    ignored |= {id(t) for t in written}
-    for table in real_tables(tree):
-        if id(table) not in ignored:
-            reads.setdefault(_name(table, naming))
+    for table in read:
+        reads.setdefault(_name(table, naming))
 
 
 def _target(node: exp.Expression | None) -> exp.Table | None:

@@ -130,8 +130,8 @@ def write_node(workspace: Workspace, draft: NodeSpec) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     code = code_path(path, draft.type)
     if code is not None:
-        _write_atomic(code, draft.code)
-    _write_atomic(path, render_node(draft))
+        write_atomic(code, draft.code)
+    write_atomic(path, render_node(draft))
     return path
 
 
@@ -208,7 +208,8 @@ def _read_code(path: Path, name: str) -> str:
         raise ConfigError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` atomically (a temporary file renamed over it)."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with open(tmp, "w", encoding="utf-8", newline="") as fh:

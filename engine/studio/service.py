@@ -29,7 +29,7 @@ from engine.params import parse_assignments
 from engine.scheduler.cron import cron_for, parse_cron, parse_cycle
 from engine.scheduler.model import Cycle, NodeType
 from engine.store import write_transaction
-from engine.studio import files, versions
+from engine.studio import files, versions, working
 from engine.studio.checks import check_commit, check_deploy, diff_text
 from engine.studio.deps import Naming, ParsedIO, build_dag, snapshot
 from engine.studio.draft import NodeDraft, check_node_name, check_workflow_name, parse_type
@@ -182,6 +182,23 @@ class Studio:
             return node_detail(self.workspace, db, self.naming, name)
         finally:
             db.close()
+
+    # -- editing the working copy (engine.studio.working) ---------------------------------------
+    def read_code(self, name: str) -> tuple[Path | None, str]:
+        """The node's code file and its text as on disk (``(None, "")`` for a type without code)."""
+        return working.read_code(self.workspace, name)
+
+    def save_code(self, name: str, code: str) -> Path:
+        """Write the node's code file atomically; its config is left as it is."""
+        return working.save_code(self.workspace, name, code)
+
+    def save_node(self, draft: NodeDraft) -> NodeDraft:
+        """Validate a node's config as loading it would, then write it; returns it loaded back."""
+        return working.save_node(self.workspace, draft)
+
+    def rollback(self, name: str, version: int) -> NodeDraft:
+        """Write a committed version back to the working files (commit it again to ship it)."""
+        return working.rollback(self.workspace, self.versions(name), name, version)
 
     # -- commit & deploy ----------------------------------------------------------------------
     def commit(self, names: Sequence[str] | None = None, message: str = "") -> CommitResult:

@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from engine.api import Api
+from engine.ops.queries import InstanceFilter
 from tests.tui.test_studio_pane import (
     ORDERS,
     StudioApp,
@@ -29,7 +30,12 @@ from tests.tui.test_studio_pane import (
 )
 from tui.panes.studio import StudioPane
 from tui.panes.studio.commit import CommitScreen
-from tui.panes.studio.dialogs import CellViewerScreen, ConflictScreen, ExportScreen
+from tui.panes.studio.dialogs import (
+    CellViewerScreen,
+    ConfirmRunScreen,
+    ConflictScreen,
+    ExportScreen,
+)
 from tui.panes.studio.results import ResultView, rows_statement
 from tui.panes.studio.run_params import RunParamsScreen
 from tui.panes.studio.versions import VersionsScreen
@@ -84,6 +90,57 @@ def test_run_makes_a_test_instance_streams_its_log_and_shows_the_result(api: Api
         assert info.dag_type.name == "SMOKE_TEST" and info.env == "dev"
         assert pane.query_one("#studio-dock").active == "dock-result"
         await until(pilot, lambda: view.grid is not None)
+
+    run(test, api)
+
+
+def test_the_grid_shows_the_test_instance_result_file_and_nothing_runs_twice(api: Api) -> None:
+    def history() -> int:
+        db = api.workspace.open_state()
+        try:
+            return int(db.conn.execute("SELECT count(*) FROM query_history").fetchone()[0])
+        finally:
+            db.close()
+
+    before = history()
+
+    async def test(pilot: Pilot[None], pane: StudioPane) -> None:
+        await open_node(pilot, pane, "daily_orders")
+        await pilot.press("f5")
+        await until(pilot, lambda: pane.query_one(ResultView).table is not None)
+        iid = pane.console.iid
+        assert iid is not None
+        # the rows came from the instance's result file: no query ran again for the grid
+        assert (api.workspace.results_dir / str(iid) / "result.parquet").exists()
+        assert history() == before
+        assert grid_rows(pane) == api.ops.result(iid).table.to_pylist()
+        # the estimate was shown before the run, at the top of its log
+        log = pane.console.log_widget.lines
+        assert log[0] == "cost estimate: ~96 B from 1 table (2 rows)", log[0]
+
+    run(test, api)
+
+
+def test_a_run_estimated_to_read_a_lot_asks_first(api: Api) -> None:
+    async def test(pilot: Pilot[None], pane: StudioPane) -> None:
+        await open_node(pilot, pane, "daily_orders")
+        pane.console.confirm_bytes = 64  # the estimate (96 B) is above it
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(pane.app.screen, ConfirmRunScreen))
+        text = str(pane.app.screen.query_one("#confirmrun-estimate").render())
+        assert "~96 B from 1 table (2 rows)" in text
+        assert "shop_dev.orders 2 rows ~96 B (1/2 partitions)" in text
+        assert "(the app asks above 64 B)" in text
+        await pilot.press("enter")  # the focused answer is "don't run"
+        await until(pilot, lambda: not isinstance(pane.app.screen, ConfirmRunScreen))
+        assert "not run" in status_of(pane, "#run-status")
+        assert not pane.console.running and pane.console.iid is None
+        assert api.ops.instances(InstanceFilter(), limit=5) == []
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(pane.app.screen, ConfirmRunScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: pane.query_one(ResultView).table is not None)
+        assert len(grid_rows(pane)) == 2
 
     run(test, api)
 

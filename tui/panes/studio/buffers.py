@@ -18,7 +18,6 @@ from textual.timer import Timer
 from textual.widgets import Static, TabbedContent, TabPane, TextArea
 
 from engine.errors import MaxworksError
-from tui.panes.studio import bridge
 from tui.panes.studio.dialogs import ConflictScreen
 from tui.panes.studio.editor import CodeEditor, EditorPrefs
 from tui.panes.studio.findbar import FindBar
@@ -197,7 +196,7 @@ class EditorTabs(Vertical):
     @work(thread=True, group="save")
     def _save(self, node: str, text: str) -> None:
         try:
-            bridge.save_code(self.api, node, text)
+            self.api.studio.save_code(node, text)
         except MaxworksError as err:
             self.post_message(self.SaveFailed(node, str(err)))
             return

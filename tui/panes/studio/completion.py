@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tui.panes.studio.sqlwords import KEYWORDS, TYPES
+
+if TYPE_CHECKING:
+    from engine.executors.contract import TableInfo
 
 MIN_PREFIX = 2
 _WORD_BEFORE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
@@ -40,6 +44,20 @@ class Vocabulary:
             functions=tuple(sorted({f.upper() for f in functions})),
             tables={name.lower(): tuple(cols) for name, cols in tables.items()},
         )
+
+    @classmethod
+    def from_catalog(cls, catalog: Iterable[TableInfo], default_project: str) -> Vocabulary:
+        """ODPS functions, and every table as ``project.table`` (tables of ``default_project``
+        also bare), with its columns and then its partition columns."""
+        from tui.panes.studio.sqlwords import function_names
+
+        tables: dict[str, list[str]] = {}
+        for table in catalog:
+            columns = [c.name for c in (*table.columns, *table.partition_columns)]
+            tables[f"{table.project}.{table.name}"] = columns
+            if table.project == default_project:
+                tables[table.name] = columns
+        return cls.build(function_names(), tables)
 
     def candidates(self, word: str, code: str = "", after: str = "") -> list[str]:
         """Completions of the last part of ``word`` (which may be ``owner.part``), best first.

@@ -147,3 +147,43 @@ class ExportScreen(StudioDialog[Path | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmRunScreen(StudioDialog[bool]):
+    """The cost estimate says a run reads a lot: run it anyway (y / Enter) or not (n / Esc)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "answer(False)", "Don't run", id="studio.confirmrun.no"),
+        Binding("y", "answer(True)", "Run", id="studio.confirmrun.yes"),
+    ]
+
+    def __init__(self, node: str, estimate: str, details: list[str], threshold: str) -> None:
+        super().__init__()
+        self.node = node
+        self.estimate = estimate
+        self.details = details
+        self.threshold = threshold
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="studio-dialog"):
+            yield Label(f"Run {self.node}? It reads a lot", classes="studio-dialog--title")
+            yield Static(
+                f"cost estimate: {self.estimate}\n"
+                + "".join(f"  {line}\n" for line in self.details)
+                + f"(the app asks above {self.threshold})",
+                id="confirmrun-estimate",
+                markup=False,
+            )
+            with Horizontal(classes="studio-dialog--buttons"):
+                yield Button("Run [y]", id="yes", variant="warning")
+                yield Button("Don't run [n]", id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -11,7 +11,6 @@ from textual.message import Message
 from textual.widget import Widget
 
 from engine.errors import MaxworksError
-from tui.panes.studio import bridge
 from tui.panes.studio.watcher import watch_workflows
 
 if TYPE_CHECKING:
@@ -105,7 +104,12 @@ class StudioLoader(Widget):
     @work(thread=True, group="studio-vocabulary", exclusive=True)
     def load_vocabulary(self) -> None:
         try:
-            self.post_message(self.VocabularyLoaded(bridge.vocabulary(self.api)))
+            from tui.panes.studio.completion import Vocabulary
+
+            config = self.api.workspace.config
+            default = config.project_for(config.default_env)
+            vocabulary = Vocabulary.from_catalog(self.api.catalog(), default)
+            self.post_message(self.VocabularyLoaded(vocabulary))
         except Exception as err:  # completion is a convenience: say why it is missing
             self.post_message(self.LoadFailed("table names for completion", str(err)))
 
@@ -120,7 +124,7 @@ class StudioLoader(Widget):
     def reread(self, nodes: list[str]) -> None:
         for node in nodes:
             try:
-                _, text = bridge.read_code(self.api, node)
+                _, text = self.api.studio.read_code(node)
             except (MaxworksError, OSError):
                 text = None
             self.post_message(self.DiskRead(node, text))

@@ -18,7 +18,6 @@ from textual.message import Message
 from textual.widgets import Button, Label, Static
 
 from engine.errors import MaxworksError
-from tui.panes.studio import bridge
 from tui.panes.studio.dependencies import DependenciesForm
 from tui.panes.studio.formfield import apply_cursor_blink
 from tui.panes.studio.params_preview import ParamsPreview
@@ -183,7 +182,7 @@ class PropertiesForm(VerticalScroll):
     @work(thread=True, group="props-save", exclusive=True)
     def _save(self, draft: NodeDraft) -> None:
         try:
-            bridge.save_config(self.api, draft)
+            self.api.studio.save_node(draft)
         except MaxworksError as err:
             reason = err.message + (f" ({err.hint})" if err.hint else "")
             self.post_message(self._Refused(reason))

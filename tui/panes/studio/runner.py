@@ -1,12 +1,16 @@
 """Run and Run with parameters: a test instance on the scheduler, its log streamed live.
 
-DataStudio's Run saves the buffer, then creates a test instance of the working copy against
-dev (``Api.ops.test_run(..., working_copy=True)``, not billed) and follows it with
+Before anything runs, the cost is estimated (``Api.estimate_cost``: tables read, rows, bytes,
+full scans) and written at the top of the run log; when the estimate reaches
+``RunConsole.confirm_bytes`` (default ``engine.studio.cost.LARGE_READ_BYTES``, 1 GiB) the user
+is asked first. DataStudio's Run then saves the buffer, creates a test instance of the working
+copy against dev (``Api.ops.test_run(..., working_copy=True)``, not billed) and follows it with
 ``Api.ops.wait`` (which leads a scheduler limited to that test run when no scheduler is running).
-A second worker tails the instance's log file. Running the selection is an ad-hoc script
-(``Api.run_sql``). Nothing here blocks the UI; F9 cancels: the instance is killed through
-Operation Center (``Api.ops.kill``); an ad-hoc script is abandoned (its statement finishes in the
-background, its result is dropped).
+A second worker tails the instance's log file. When it succeeds, the grid shows the rows its
+last query returned, read from the instance's result file (``Api.ops.result``): nothing runs
+twice. Running the selection is an ad-hoc script (``Api.run_sql``). Nothing here blocks the UI;
+F9 cancels: the instance is killed through Operation Center (``Api.ops.kill``); an ad-hoc script
+is abandoned (its statement finishes in the background, its result is dropped).
 """
 
 from __future__ import annotations
@@ -27,15 +31,17 @@ from textual.widgets import Log, Static
 
 from engine.errors import MaxworksError
 from engine.scheduler.model import DagType
-from tui.panes.studio import bridge
+from engine.studio.cost import LARGE_READ_BYTES, format_bytes
 from tui.panes.studio.params_preview import unassigned
 from tui.panes.studio.run_params import RunChoice, RunParamsScreen
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from engine.api import Api
+    from engine.api import Api, SqlRun
+    from engine.executors.contract import ResultSet
     from engine.ops.queries import InstanceInfo
+    from engine.studio.cost import CostReport
     from engine.studio.status import NodeDetail
     from tui.panes.studio.editor import CodeEditor
 
@@ -43,6 +49,7 @@ RunMode = Literal["run", "params", "selection"]
 
 LOG_LINES = 2_000  # bounded: a chatty node never eats the terminal
 POLL_SECONDS = 0.2
+FETCH_LIMIT = 1_000_000  # rows a run keeps for the result grid
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,7 @@ class RunRequest:
     save: bool = False
     selection: bool = False  # run ``code`` ad hoc instead of a test instance
     first_line: int = 1  # where ``code`` starts in the buffer (a selection's line numbers)
+    declared: dict[str, str] | None = None  # the node's own parameters (for the estimate)
 
 
 class RunConsole(Vertical):
@@ -87,6 +95,15 @@ class RunConsole(Vertical):
             self.iid = iid
             self.what = what
 
+    class _Estimated(Message):
+        def __init__(
+            self, request: RunRequest, report: CostReport | None, error: str | None
+        ) -> None:
+            super().__init__()
+            self.request = request
+            self.report = report
+            self.error = error
+
     class _LogText(Message):
         def __init__(self, text: str, replace: bool) -> None:
             super().__init__()
@@ -98,6 +115,9 @@ class RunConsole(Vertical):
         self.api = api
         self.iid: int | None = None
         self.running = False
+        self.estimating = False
+        self.confirm_bytes = LARGE_READ_BYTES  # estimates from this size up ask first
+        self.last_estimate = ""  # the last cost estimate line shown
         self._run_token = 0
         self._started = 0.0
         self._what = ""
@@ -131,9 +151,9 @@ class RunConsole(Vertical):
         missing = unassigned(editor.text, declared)
         if mode == "selection":
             choice = RunChoice(last.bizdate, {**declared, **last.params})
-            self._begin(editor, choice, selection=True)
+            self._begin(editor, choice, declared, selection=True)
         elif mode == "run" and all(name in last.params for name in missing):
-            self._begin(editor, last)
+            self._begin(editor, last, declared)
         else:
             params = {**declared, **dict.fromkeys(missing, ""), **last.params}
             note = ""
@@ -143,10 +163,17 @@ class RunConsole(Vertical):
                 node, last.bizdate, params, time_of_day=time_of_day, cost_note=note
             )
             self.app.push_screen(
-                screen, lambda choice: self._begin(editor, choice) if choice else None
+                screen, lambda choice: self._begin(editor, choice, declared) if choice else None
             )
 
-    def _begin(self, editor: CodeEditor, choice: RunChoice, *, selection: bool = False) -> None:
+    def _begin(
+        self,
+        editor: CodeEditor,
+        choice: RunChoice,
+        declared: dict[str, str],
+        *,
+        selection: bool = False,
+    ) -> None:
         self.memory[editor.node] = choice
         request = RunRequest(
             node=editor.node,
@@ -156,8 +183,67 @@ class RunConsole(Vertical):
             save=editor.dirty and not selection,
             selection=selection,
             first_line=editor.selection_line() if selection else 1,
+            declared=declared,
         )
+        self.prepare(request)
+
+    # -- the cost estimate -------------------------------------------------------------------
+    def prepare(self, request: RunRequest) -> bool:
+        """Estimate the cost, then start the run (asking first when it reads a lot)."""
+        if self.running or self.estimating:
+            self.notify("a run is in progress: F9 cancels it", severity="warning")
+            return False
+        self.estimating = True
+        self.query_one("#run-status", Static).update(
+            f"{request.node} · bizdate {request.bizdate:%Y%m%d} · estimating the cost…"
+        )
+        self._estimate(request)
+        return True
+
+    @work(thread=True, group="run-cost", exit_on_error=False)
+    def _estimate(self, request: RunRequest) -> None:
+        params = {**(request.declared or {}), **request.params}
+        try:
+            report = self.api.estimate_cost(request.code, bizdate=request.bizdate, params=params)
+        except Exception as err:  # an estimate is advice: say why it is missing and run
+            self.post_message(self._Estimated(request, None, _error_text(err)))
+            return
+        self.post_message(self._Estimated(request, report, None))
+
+    @on(_Estimated)
+    def _on_estimated(self, event: _Estimated) -> None:
+        event.stop()
+        self.estimating = False
+        report, request = event.report, event.request
+        if report is None:
+            self.last_estimate = f"cost estimate unavailable: {event.error}"
+        else:
+            self.last_estimate = f"cost estimate: {report.summary()}"
+        if report is None or not report.is_large(self.confirm_bytes):
+            self._go(request)
+            return
+        from tui.panes.studio.dialogs import ConfirmRunScreen
+
+        self.query_one("#run-status", Static).update(
+            f"{request.node} · {self.last_estimate} · waiting for your answer"
+        )
+        details = [t.describe() for t in report.tables] + list(report.notes)
+        screen = ConfirmRunScreen(
+            request.node, report.summary(), details, format_bytes(self.confirm_bytes)
+        )
+        self.app.push_screen(screen, lambda yes: self._confirmed(request, bool(yes)))
+
+    def _confirmed(self, request: RunRequest, yes: bool) -> None:
+        if yes:
+            self._go(request)
+        else:
+            self.query_one("#run-status", Static).update(
+                f"{request.node} · not run · {self.last_estimate}"
+            )
+
+    def _go(self, request: RunRequest) -> None:
         if self.start(request):
+            self.log_widget.write(self.last_estimate + "\n")  # kept above the streamed log
             self.post_message(self.RunStarted())
 
     # -- starting ----------------------------------------------------------------------------
@@ -198,10 +284,14 @@ class RunConsole(Vertical):
         api = self.api
         try:
             if request.save:
-                bridge.save_code(api, request.node, request.code)
+                api.studio.save_code(request.node, request.code)
                 self.post_message(self.CodeSaved(request.node, request.code))
             iid = api.ops.test_run(
-                request.node, request.bizdate, working_copy=True, params=request.params or None
+                request.node,
+                request.bizdate,
+                working_copy=True,
+                params=request.params or None,
+                result_limit=FETCH_LIMIT,
             )
             info = api.ops.instance(iid)
             self.post_message(self._Started(iid, "test instance"))
@@ -214,11 +304,11 @@ class RunConsole(Vertical):
         ok = info.status_label == "succeeded"
         self.post_message(self.RunFinished(ok, _summary(info)))
         if ok:
-            self._fetch_result(token, info, request.code)
+            self._fetch_result(token, info)
 
-    def _fetch_result(self, token: int, info: InstanceInfo, code: str) -> None:
+    def _fetch_result(self, token: int, info: InstanceInfo) -> None:
         try:
-            result = bridge.instance_result(self.api, info, code)
+            result = self.api.ops.result(info.id, limit=FETCH_LIMIT)
         except Exception as err:
             self.post_message(self._LogText(f"[result] could not fetch the rows: {err}\n", False))
             return
@@ -248,7 +338,10 @@ class RunConsole(Vertical):
     def _run_selection(self, token: int, request: RunRequest) -> None:
         self.post_message(self._Started(None, "selection"))
         try:
-            run, result = bridge.run_script(self.api, request.code, request.bizdate, request.params)
+            run = self.api.run_sql(
+                request.code, bizdate=request.bizdate, params=request.params, limit=FETCH_LIMIT
+            )
+            result = _result_of(run)
         except Exception as err:
             if token == self._run_token:
                 self.post_message(self.RunFinished(False, _error_text(err)))
@@ -311,6 +404,8 @@ class RunConsole(Vertical):
         event.stop()
         if event.replace:
             self.log_widget.clear()
+            if self.last_estimate:
+                self.log_widget.write(self.last_estimate + "\n")
         self.log_widget.write(event.text)
 
     @on(RunFinished)
@@ -327,6 +422,18 @@ class RunConsole(Vertical):
         self._status(summary)
         if not ok:
             self.log_widget.write(f"{summary}\n")
+
+
+def _result_of(run: SqlRun) -> ResultSet | None:
+    """The last query's rows of an ad-hoc run as Arrow."""
+    from engine.executors.contract import ResultSet, to_arrow
+
+    last = run.result.last_query
+    if last is None or last.rows is None:
+        return None
+    rows = list(last.rows)
+    total = None if last.truncated else len(rows)
+    return ResultSet(to_arrow(last.columns, rows), last.columns, total, last.index)
 
 
 def _error_text(err: Exception) -> str:

@@ -16,7 +16,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
 from engine.errors import MaxworksError
-from tui.panes.studio import bridge
 from tui.panes.studio.dialogs import StudioDialog, diff_view
 
 if TYPE_CHECKING:
@@ -163,7 +162,7 @@ class VersionsScreen(StudioDialog[int | None]):
     @work(thread=True, group="versions-rollback", exclusive=True)
     def _rollback(self, number: int) -> None:
         try:
-            bridge.rollback(self.api, self.node, number)
+            self.api.studio.rollback(self.node, number)
         except MaxworksError as err:
             self.post_message(self._RolledBack(number, str(err)))
             return
