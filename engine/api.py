@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from engine.ops.runs import BackfillRun
     from engine.scheduler.lease import LeaseHolder
     from engine.scheduler.loop import Scheduler
+    from engine.security.service import Security
     from engine.studio.cost import CostReport
     from engine.studio.service import Studio
 
@@ -114,6 +115,17 @@ class Api:
         return Studio(self.workspace, user=self.user, clock=self.clock)
 
     @property
+    def security(self) -> Security:
+        """Members, roles, permission requests and grants, classification and masking, audit."""
+        from engine.security.service import Security
+
+        found = self.__dict__.get("_security")
+        if not isinstance(found, Security):
+            found = Security(self.workspace, user=self.user, clock=self.clock)
+            self.__dict__["_security"] = found
+        return found
+
+    @property
     def ops(self) -> OpsApi:
         """Operation Center: scheduler, instances, backfill, test runs."""
         return OpsApi(self)
@@ -161,17 +173,49 @@ class Api:
         started = self.clock()
         kind = engine_of(self.workspace, engine)
         leader = self.ops.leader() if kind == "local" else None
-        if kind != "local":  # a job-based engine: no warehouse file to share with a leader
-            result = self._run_on(kind, text, env, limit)
-        elif leader is not None and leader.pid != os.getpid():
-            result = self._run_through_leader(text, env, ctx.bizdate, limit)
-        else:
-            with LocalExecutor(self.workspace, env, user=self.user, result_limit=limit) as executor:
-                result = executor.run_script(text)
-        history_id = self._record(text, result, env, project, ctx.bizdate, started, kind)
         in_process = leader is None or leader.pid == os.getpid()
+        security = self.security
+        # Permissions: every table the script touches is checked before anything runs; results
+        # are masked for users without clearance (engine.security).
+        reader = None if security.has_full_data_access() else security.reader(local=in_process)
+        try:
+            security.check_sql(text, env, reader)
+            if kind != "local":  # a job-based engine: no warehouse file to share with a leader
+                result = self._run_on(kind, text, env, limit)
+            elif not in_process:
+                result = self._run_through_leader(text, env, ctx.bizdate, limit)
+            else:
+                with LocalExecutor(
+                    self.workspace, env, user=self.user, result_limit=limit
+                ) as executor:
+                    result = executor.run_script(text)
+            masked = security.mask(result, env, reader)
+        finally:
+            if reader is not None:
+                reader.close()
+        result = masked.result
+        security.after_query(text, result, env, masked.columns, in_process=in_process)
+        history_id = self._record(text, result, env, project, ctx.bizdate, started, kind)
         self.datamap.after_run(result, in_process=in_process, at=started)
         return SqlRun(result, env, project, ctx.bizdate, ctx.cyctime, values, history_id)
+
+    def check_code(self, code: str, bizdate: date, params: Mapping[str, str]) -> None:
+        """Refuse code the acting user could not run ad hoc (DataStudio's Run of a node uses the
+        personal identity): parameters resolved for ``bizdate``, then every table checked."""
+        from engine.params import ParamContext, evaluate, substitute
+        from engine.params.implicit import implicit_values
+
+        ctx = ParamContext.for_bizdate(bizdate)
+        values = implicit_values(ctx)
+        for name, value in params.items():
+            values[name] = evaluate(value, ctx) if "$" in value else value
+        text = substitute(code, values, ctx)
+        leader = self.ops.leader()
+        reader = self.security.reader(local=leader is None or leader.pid == os.getpid())
+        try:
+            self.security.check_sql(text, self.workspace.config.default_env, reader)
+        finally:
+            reader.close()
 
     def _run_on(self, engine: str, text: str, env: Environment, limit: int) -> ScriptResult:
         """Submit to a job-based engine with the personal identity, wait, fetch the last result."""
@@ -397,6 +441,25 @@ class OpsApi:
         except OSError as err:
             raise MaxworksError(f"{path}: cannot read the log: {err.strerror}") from None
 
+    def log_files(self, iid: int) -> list[Path]:
+        """The instance's run logs, run 1 first (readers tail them; they can be huge)."""
+        from engine.ops.queries import log_paths
+
+        self.instance(iid)
+        return log_paths(self.workspace.logs_dir, iid)
+
+    def neighbours(
+        self, iid: int
+    ) -> tuple[list[tuple[InstanceInfo, bool, bool]], list[tuple[InstanceInfo, bool, bool]]]:
+        """(upstream, downstream) of an instance, one level: (instance, cross-cycle?, removed?)."""
+        from engine.ops.queries import downstream_of, upstream_of
+
+        db = self._db()
+        try:
+            return upstream_of(db, iid), downstream_of(db, iid)
+        finally:
+            db.close()
+
     def why(self, iid: int) -> list[str]:
         from engine.ops.queries import why
 
@@ -499,19 +562,26 @@ class OpsApi:
                 hint="start the app without --readonly to operate instances",
             )
 
-    def _with_ops(self, fn: Callable[[InstanceOps], list[int]], what: str) -> list[int]:
+    def _with_ops(
+        self, fn: Callable[[InstanceOps], list[int]], what: str, action: str, ids: object
+    ) -> list[int]:
         self._mutating(what)
-        db = self._db()
-        try:
-            return fn(self._ops(db))
-        finally:
-            db.close()
+        with self.api.security.operation(action, f"{what} {ids}") as audit:
+            db = self._db()
+            try:
+                done = fn(self._ops(db))
+            finally:
+                db.close()
+            audit["detail"] = f"instances {done}"
+            return done
 
     def rerun(self, ids: list[int]) -> list[int]:
-        return self._with_ops(lambda o: o.rerun(ids), "rerun")
+        return self._with_ops(lambda o: o.rerun(ids), "rerun", "ops.rerun", ids)
 
     def rerun_downstream(self, iid: int) -> list[int]:
-        return self._with_ops(lambda o: o.rerun_downstream(iid), "rerun with downstream")
+        return self._with_ops(
+            lambda o: o.rerun_downstream(iid), "rerun with downstream", "ops.rerun", iid
+        )
 
     def rerun_downstream_plan(self, iid: int) -> list[int]:
         """The instances ``rerun_downstream(iid)`` would rerun (refusals raised as it would)."""
@@ -522,51 +592,66 @@ class OpsApi:
             db.close()
 
     def set_success(self, ids: list[int]) -> list[int]:
-        return self._with_ops(lambda o: o.set_success(ids), "set successful")
+        return self._with_ops(
+            lambda o: o.set_success(ids), "set successful", "ops.set_success", ids
+        )
 
     def kill(self, ids: list[int]) -> list[int]:
-        return self._with_ops(lambda o: o.kill(ids), "kill")
+        return self._with_ops(lambda o: o.kill(ids), "kill", "ops.kill", ids)
 
     def freeze(self, ids: list[int], frozen: bool = True) -> list[int]:
-        return self._with_ops(lambda o: o.freeze(ids, frozen), "freeze")
+        what = "freeze" if frozen else "unfreeze"
+        return self._with_ops(lambda o: o.freeze(ids, frozen), what, "ops.freeze", ids)
 
     def remove_upstream(self, iid: int, upstream: list[int] | None = None) -> list[int]:
-        return self._with_ops(lambda o: o.remove_upstream(iid, upstream), "remove upstream dependencies")
+        return self._with_ops(
+            lambda o: o.remove_upstream(iid, upstream),
+            "remove upstream dependencies",
+            "ops.remove_upstream",
+            iid,
+        )
 
     def freeze_node(self, name: str, frozen: bool = True) -> None:
         self._mutating("freeze" if frozen else "unfreeze")
         from engine.ops.instances import freeze_node
 
-        db = self._db()
-        try:
-            freeze_node(
-                db,
-                name,
-                frozen=frozen,
-                operator=self.api.user,
-                now=self.api.clock().strftime("%Y-%m-%d %H:%M:%S"),
-            )
-        finally:
-            db.close()
+        what = "freeze node" if frozen else "unfreeze node"
+        with self.api.security.operation("ops.freeze", f"{what} {name}"):
+            db = self._db()
+            try:
+                freeze_node(
+                    db,
+                    name,
+                    frozen=frozen,
+                    operator=self.api.user,
+                    now=self.api.clock().strftime("%Y-%m-%d %H:%M:%S"),
+                )
+            finally:
+                db.close()
 
     def backfill(self, root: str, ranges: list[tuple[date, date]], **kwargs: Any) -> BackfillRun:
         from engine.ops.runs import plan_backfill
 
-        if not kwargs.get("preview"):
+        preview = bool(kwargs.get("preview"))
+        if not preview:
             self._mutating("backfill")
-        db = self._db()
-        try:
-            return plan_backfill(
-                db,
-                self.workspace.config.projects.prod,
-                root,
-                ranges,
-                operator=self.api.user,
-                now=self.api.clock(),
-                **kwargs,
-            )
-        finally:
-            db.close()
+        action = "ops.read" if preview else "ops.backfill"
+        with self.api.security.operation(action, f"backfill {root} {ranges}") as audit:
+            db = self._db()
+            try:
+                run = plan_backfill(
+                    db,
+                    self.workspace.config.projects.prod,
+                    root,
+                    ranges,
+                    operator=self.api.user,
+                    now=self.api.clock(),
+                    **kwargs,
+                )
+            finally:
+                db.close()
+            audit["detail"] = "preview" if preview else f"backfill {getattr(run, 'id', '')}"
+            return run
 
     def test_run(
         self,
@@ -586,6 +671,15 @@ class OpsApi:
             self._mutating("test run")
         from engine.scheduler.deployed import load_deployed
 
+        security = self.api.security
+        if working_copy:  # DataStudio's Run: the personal identity, its table permissions
+            security.require("studio.run", target=f"run {name}")
+            spec = self.api.studio.load_node(name)
+            if spec.type.code_suffix == ".sql" and not security.has_full_data_access():
+                self.api.check_code(spec.code, bizdate, dict(spec.params) | dict(params or {}))
+        else:
+            security.require("ops.test_run", target=f"test run {name}")
+        security.audit("studio.run" if working_copy else "ops.test_run", f"test run {name}")
         db = self._db()
         try:
             if working_copy:

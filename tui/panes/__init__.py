@@ -8,7 +8,7 @@ from __future__ import annotations
 
 PANES: list[tuple[str, str, str]] = [
     ("studio", "tui.panes.studio:StudioPane", "DataStudio"),
-    ("ops", "tui.panes.placeholder:OpsPane", "Operation Center"),
+    ("ops", "tui.panes.ops:OpsPane", "Operation Center"),
     ("map", "tui.panes.placeholder:MapPane", "Data Map"),
     ("approvals", "tui.panes.placeholder:ApprovalsPane", "Approvals"),
 ]
