@@ -14,8 +14,13 @@ from engine.cli import workspace_option
 
 
 @click.command("app")
+@click.option(
+    "--readonly",
+    is_flag=True,
+    help="Look, don't touch: every operation is hidden in the app and refused by the engine.",
+)
 @click.pass_context
-def app(ctx: click.Context) -> None:
+def app(ctx: click.Context, readonly: bool) -> None:
     """Open the terminal app: DataStudio, Operation Center, Data Map, Approvals.
 
     Keys: Ctrl+T/O/N/L (or Alt+1-4) switch to DataStudio, Operation Center, Data Map and
@@ -26,5 +31,6 @@ def app(ctx: click.Context) -> None:
     from engine.api import Api
 
     api = Api.open(workspace_option(ctx))
+    api.readonly = readonly
     factory = importlib.import_module("tui.factory")
     factory.make_app(api).run()
