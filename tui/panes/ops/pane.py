@@ -30,12 +30,13 @@ if TYPE_CHECKING:
     from engine.api import Api
 
 VIEWS: tuple[tuple[str, str], ...] = (
-    ("cycle", "Cycle instances"),
-    ("tasks", "Cycle tasks"),
-    ("backfills", "Backfill runs"),
-    ("tests", "Test instances"),
+    ("cycle", "Instances"),
+    ("tasks", "Tasks"),
+    ("backfills", "Backfills"),
+    ("tests", "Tests"),
     ("dashboard", "Dashboard"),
 )
+"""View ids and their tab titles (short: the bar fits 80 columns with the READ-ONLY badge)."""
 
 CSS = """
 OpsPane { height: 1fr; layout: vertical; background: $surface; }
