@@ -35,6 +35,8 @@ COMMANDS: dict[str, str] = {
     "dag": "engine.cli.ops_cmd:dag",
     "why": "engine.cli.ops_cmd:why",
     "doctor": "engine.cli.doctor_cmd:doctor",
+    "map": "engine.cli.map_cmd:map_group",
+    "lineage": "engine.cli.map_cmd:lineage",
     "grant": "engine.cli.security_cmd:grant",
     "approvals": "engine.cli.security_cmd:approvals",
     "approve": "engine.cli.security_cmd:approve",

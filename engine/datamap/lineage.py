@@ -168,6 +168,10 @@ def _statement(
             if source != written_name:
                 out.table_edges.add((source, written_name))
     if query is not None and target_columns and len(written) == 1:
+        outer = tree.args.get("with_")  # WITH c AS (...) INSERT ... SELECT ... FROM c
+        if outer is not None and query.args.get("with_") is None:
+            query = query.copy()
+            query.set("with_", outer.copy())
         _columns(query, written[0], target_columns, project, cols, out)
 
 
@@ -352,7 +356,7 @@ def walk(
             if depth >= depth_max:
                 continue
             steps = _steps(db, current, col, upstream)
-            for other, other_col, nodes in reversed(steps):
+            for other, other_col, nodes in steps:
                 key = (other, other_col)
                 if key in seen:
                     continue

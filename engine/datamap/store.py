@@ -23,12 +23,13 @@ def stamp(value: datetime | None) -> str | None:
 def document(
     name: str, comment: str | None, columns: Sequence[tuple[str, str | None]]
 ) -> tuple[str, str, str, str]:
-    """The ``dm_search`` fields of a table: name, comment, column names, column comments."""
+    """The ``dm_search`` fields of a table: name, comment, column names (one space between
+    them), column comments (one line each); search maps a match back to its column by offset."""
     return (
         name,
         comment or "",
         " ".join(c for c, _ in columns),
-        " | ".join(c or "" for _, c in columns),
+        "\n".join((c or "").replace("\n", " ") for _, c in columns),  # line i: column i
     )
 
 
@@ -107,6 +108,9 @@ def put_table(
         "VALUES (?, ?, ?, ?, ?)",
         [tid, *doc],
     )
+    db.execute(
+        "INSERT INTO dm_search_names (rowid, name, comment) VALUES (?, ?, ?)", [tid, *doc[:2]]
+    )
     return tid
 
 
@@ -114,6 +118,7 @@ def _clear(db: sqlite_utils.Database, tid: int) -> None:
     db.execute("DELETE FROM dm_columns WHERE table_id = ?", [tid])
     db.execute("DELETE FROM dm_partitions WHERE table_id = ?", [tid])
     db.execute("DELETE FROM dm_search WHERE rowid = ?", [tid])
+    db.execute("DELETE FROM dm_search_names WHERE rowid = ?", [tid])
 
 
 def remove_table(db: sqlite_utils.Database, project: str, name: str) -> bool:

@@ -423,3 +423,19 @@ def m007_security(db: sqlite_utils.Database) -> None:
         "INSERT OR REPLACE INTO workspace_meta (key, value) VALUES ('masking_salt', ?)",
         [secrets.token_hex(16)],
     )
+
+
+@MIGRATIONS()
+def m008_datamap_names(db: sqlite_utils.Database) -> None:
+    # Data Map: table names and comments indexed apart from the columns, so a search for a word
+    # that is in most tables' columns (user_id) finds the tables named after it without reading
+    # the columns' long posting lists.
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE dm_search_names USING fts5(
+            name, comment, prefix='1 2 3', tokenize='unicode61'
+        );
+        INSERT INTO dm_search_names (rowid, name, comment)
+            SELECT id, name, coalesce(comment, '') FROM dm_tables;
+        """
+    )
