@@ -64,3 +64,27 @@ def test_comment_markers_inside_strings_are_kept() -> None:
 )
 def test_parse_set(text: str, expected: tuple[str, str] | None) -> None:
     assert parse_set(text) == expected
+
+
+def test_unterminated_literal_is_not_closed_by_a_doubled_quote() -> None:
+    # 'ab'' is an open literal holding ab' (a doubled quote escapes the quote)
+    with pytest.raises(SqlError, match="unterminated string literal"):
+        split_statements("SELECT 'ab''")
+    with pytest.raises(SqlError, match="unterminated identifier"):
+        split_statements("SELECT `a``")
+    assert texts('SELECT `a``b;` FROM t; SELECT "x\\";"') == [
+        "SELECT `a``b;` FROM t",
+        'SELECT "x\\";"',
+    ]
+
+
+def test_leading_blanks_and_comments_of_every_kind() -> None:
+    script = (
+        "\u3000\t-- a\r\n/* b\n*/\n\nSELECT 1 /* unterminated at the end is fine here */;\n-- tail"
+    )
+    stmts = split_statements(script)
+    assert [(s.text, s.line) for s in stmts] == [
+        ("SELECT 1 /* unterminated at the end is fine here */", 5)
+    ]
+    assert strip_comments("a /* x */ b -- y") == "a   b "
+    assert strip_comments("a /* never closed") == "a  "
