@@ -12,7 +12,9 @@
    * native     - ``NATIVE[q]`` on the executor's own DuckDB connection (same database,
                   same buffer pool, same threads as maxworks);
    * maxworks   - ``ODPS[q]`` through ``LocalExecutor.run_script`` (split, parse, catalog
-                  lookups and guards, translation, execution, fetch);
+                  lookups and guards, translation, execution, fetch); the executor keeps the
+                  translation of a query for its next run (``plan_cache``), so the timed runs
+                  skip parse + translate unless ``--no-plan-cache``;
    * translated - the DuckDB SQL maxworks generated for ``ODPS[q]``, run directly: separates
                   "the translated SQL is slower" from "the executor adds overhead".
 3. Prints per-query medians, the ratio maxworks/native per query and in total (sum of
@@ -100,7 +102,7 @@ class Maxworks:
     load_seconds: float | None = None
     _stack: list[Any] = field(default_factory=list)
 
-    def open(self, source: Path, *, rebuild: bool = False) -> None:
+    def open(self, source: Path, *, rebuild: bool = False, plan_cache: bool = True) -> None:
         from engine.executors.local.executor import LocalExecutor
         from engine.workspace import Workspace
 
@@ -131,6 +133,8 @@ class Maxworks:
             if got != expected:
                 raise SystemExit(f"loading the workspace failed: {got} != {expected}")
             self.executor = ex
+        if not plan_cache:
+            self.executor.plan_cache = None
 
     @staticmethod
     def _counts(ex: Any) -> dict[str, int]:
@@ -275,6 +279,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     ap.add_argument("--strict", action="store_true", help="exit 2 when a target is missed")
     ap.add_argument(
+        "--no-plan-cache",
+        action="store_true",
+        help="translate every maxworks run anew (the executor keeps no query translations)",
+    )
+    ap.add_argument(
         "--rotate",
         action="store_true",
         help="rotate the order of the paths every round (balances position effects)",
@@ -307,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     if with_mw:
         ws_root = DATA_DIR / f"ws_sf{ns.sf:g}_s{ns.seed}_v{tpch_gen.GEN_VERSION}"
         _MAXWORKS = Maxworks(ws_root)
-        _MAXWORKS.open(source, rebuild=ns.rebuild)
+        _MAXWORKS.open(source, rebuild=ns.rebuild, plan_cache=not ns.no_plan_cache)
         if _MAXWORKS.load_seconds is not None:
             print(
                 f"loaded the workspace {ws_root.relative_to(REPO)} in {_MAXWORKS.load_seconds:.1f} s"
@@ -322,6 +331,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{duckdb.__version__} ({threads} threads), order per round: native"
         + (", maxworks" if with_mw else "")
         + (", translated" if with_tr else "")
+        + (
+            ""
+            if not with_mw
+            else "; maxworks plan cache "
+            + ("off" if _MAXWORKS is not None and _MAXWORKS.executor.plan_cache is None else "on")
+        )
     )
 
     stats: list[QueryStats] = []
@@ -483,10 +498,12 @@ def breakdown(mw: Maxworks, queries: list[str], n: int) -> None:
     stages = [
         ("engine.executors.local.executor", "split_statements", "split statements"),
         ("engine.executors.local.executor", "parse_statement", "parse (MaxCompute)"),
+        ("engine.executors.local.executor", "plan_key", "plan cache key"),
         ("engine.executors.local.query", "prepare_reads", "resolve tables + guards"),
         ("engine.executors.local.catalog", "Catalog.get", "  of which catalog lookups"),
         ("engine.executors.local.query", "to_sql", "translate + generate SQL"),
-        ("engine.executors.local.executor", "run_query", "run_query (incl. the 2 above)"),
+        ("engine.executors.local.executor", "prepare_query", "prepare_query (incl. the 2 above)"),
+        ("engine.executors.local.executor", "run_prepared", "run_prepared (execute + fetch)"),
     ]
     for module_name, attr, label in stages:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,8 @@ import pytest
 
 from engine.executors.local.catalog import Catalog
 from engine.executors.local.executor import LocalExecutor
+from engine.executors.local.plans import PlanCache
+from engine.executors.local.query import PreparedQuery
 from engine.executors.records import ScriptResult, StatementResult
 from engine.workspace import Workspace
 from tests.conftest import Clock
@@ -446,3 +449,140 @@ def test_script_mode_is_one_job_all_or_nothing(executor: LocalExecutor) -> None:
     assert run(executor, "INSERT INTO TABLE t VALUES (1); INSERT INTO TABLE t VALUES (2)").ok
     assert executor.run_script("INSERT INTO TABLE t VALUES (3)", one_job=True).ok
     assert rows(executor, "SELECT count(*) FROM t") == [(3,)]
+
+
+# -- the plan cache (translations of queries kept for their next run) -------------------------------
+@pytest.fixture
+def cached(workspace: Workspace, clock: Clock) -> Iterator[tuple[LocalExecutor, PlanCache]]:
+    plans = PlanCache()
+    with LocalExecutor(workspace, "dev", user="alice", clock=clock, plan_cache=plans) as ex:
+        yield ex, plans
+
+
+def test_repeated_query_runs_its_kept_translation(
+    cached: tuple[LocalExecutor, PlanCache], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ex, plans = cached
+    run(ex, "CREATE TABLE t (a BIGINT); INSERT INTO TABLE t VALUES (1), (2)")
+    query = "SELECT a, a * 10 FROM t ORDER BY a LIMIT 10"
+    first = run(ex, query).last_query
+    assert first is not None and len(plans) == 1
+
+    def no_parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a kept query was parsed again")
+
+    monkeypatch.setattr("engine.executors.local.executor.parse_statement", no_parse)
+    again = run(ex, query).last_query
+    assert again is not None and plans.hits == 1
+    assert (again.rows, again.columns, again.tables_read) == (
+        first.rows,
+        first.columns,
+        first.tables_read,
+    )
+    assert [c.name for c in again.columns] == ["a", "_c1"]
+    assert again.tables_read == ("demo_dev.t",)
+
+
+def test_changed_metadata_retires_kept_translations(
+    cached: tuple[LocalExecutor, PlanCache],
+) -> None:
+    ex, plans = cached
+    query = "SELECT count(*) FROM t"
+    run(ex, "CREATE TABLE t (a BIGINT); INSERT INTO TABLE t VALUES (1)")
+    assert rows(ex, query) == [(1,)] and rows(ex, query) == [(1,)]
+    assert plans.hits == 1
+    # the same name is now a partitioned table: the full-scan guard must run again
+    run(ex, "DROP TABLE t; CREATE TABLE t (a BIGINT) PARTITIONED BY (dt STRING)")
+    failed = fails(ex, query)
+    assert "Table(demo_dev,t) is full scan" in str(failed.error)
+    # and once gone, MaxCompute's not-found error, not DuckDB's
+    run(ex, "DROP TABLE t")
+    failed = fails(ex, query)
+    assert "demo_dev.t cannot be resolved" in str(failed.error)
+
+
+def test_kept_translation_depends_on_flags_and_environment(
+    workspace: Workspace, clock: Clock
+) -> None:
+    plans = PlanCache()
+    with LocalExecutor(workspace, "prod", clock=clock, plan_cache=plans) as prod:
+        run(prod, "CREATE TABLE t (a BIGINT); INSERT INTO TABLE t VALUES (7)")
+    with LocalExecutor(workspace, "dev", clock=clock, plan_cache=plans) as dev:
+        run(dev, LOG_DDL + "; CREATE TABLE t (a BIGINT); INSERT INTO TABLE t VALUES (1)")
+        assert rows(dev, "SELECT a FROM t") == [(1,)]
+        assert rows(dev, "SET odps.sql.allow.fullscan=true; SELECT count(*) FROM ods_log") == [(0,)]
+        fails(dev, "SELECT count(*) FROM ods_log")  # same text, without the flag
+    with LocalExecutor(workspace, "prod", clock=clock, plan_cache=plans) as prod:
+        assert rows(prod, "SELECT a FROM t") == [(7,)]  # same text, other project
+    assert plans.hits == 0
+
+
+def test_refused_queries_and_one_job_scripts_are_not_kept(
+    cached: tuple[LocalExecutor, PlanCache],
+) -> None:
+    ex, plans = cached
+    run(ex, LOG_DDL)
+    fails(ex, "SELECT count(*) FROM ods_log")
+    fails(ex, "SELECT count(*) FROM nosuch")
+    assert len(plans) == 0
+    assert ex.run_script("SELECT count(*) FROM ods_log WHERE dt = '1'", one_job=True).ok
+    assert len(plans) == 0
+
+
+def test_query_failing_at_run_time_leaves_the_session_usable(
+    cached: tuple[LocalExecutor, PlanCache],
+) -> None:
+    ex, _ = cached
+    run(ex, "CREATE TABLE t (s STRING); INSERT INTO TABLE t VALUES ('1'), ('x')")
+    for _ in range(2):  # translated, then kept
+        failed = fails(ex, "SELECT CAST(s AS BIGINT) FROM t")
+        assert failed.error is not None and "execution failed" in str(failed.error)
+    run(ex, "INSERT INTO TABLE t VALUES ('2')")
+    assert rows(ex, "SELECT count(*) FROM t") == [(3,)]
+
+
+def test_lifecycle_sweep_retires_kept_translations(workspace: Workspace) -> None:
+    from engine.executors.local.lifecycle import sweep
+
+    clock = Clock(datetime(2025, 1, 1, 8, 0))
+    plans = PlanCache()
+    with LocalExecutor(workspace, "dev", clock=clock, plan_cache=plans) as ex:
+        run(ex, "CREATE TABLE tmp_x (a BIGINT) LIFECYCLE 1; INSERT INTO TABLE tmp_x VALUES (1)")
+        assert rows(ex, "SELECT a FROM tmp_x") == [(1,)]
+        assert [r.table for r in sweep(workspace, now=clock.now + timedelta(days=3))] == ["tmp_x"]
+        failed = fails(ex, "SELECT a FROM tmp_x")
+        assert "demo_dev.tmp_x cannot be resolved" in str(failed.error)
+
+
+def test_metadata_generation_is_renewed_by_writes_and_their_end(workspace: Workspace) -> None:
+    from engine.executors.local.catalog import forget_files
+
+    with LocalExecutor(workspace, "dev") as ex:
+        run(ex, "CREATE TABLE t (a BIGINT)")
+        catalog = ex.session().catalog("demo_dev")
+        meta = catalog.get("t")
+        assert meta is not None
+        seen = [catalog.generation()]
+        conn = ex.connect()
+        conn.execute("BEGIN TRANSACTION")
+        catalog.touch("t", datetime(2025, 1, 1))  # a write renews it at once ...
+        seen.append(catalog.generation())
+        conn.execute("COMMIT")
+        catalog.settle()  # ... and its end again (another thread may have read in between)
+        seen.append(catalog.generation())
+        catalog.settle()  # nothing written since: unchanged
+        seen.append(catalog.generation())
+        assert seen[0] != seen[1] != seen[2] == seen[3]
+        assert catalog.cache_key is not None
+        forget_files([catalog.cache_key])
+        assert catalog.generation() not in seen
+        assert Catalog(conn, "demo_dev").generation() is None  # not shared: nothing kept
+
+
+def test_plan_cache_is_bounded() -> None:
+    plans = PlanCache(capacity=2)
+    for i in range(3):
+        plans.put(i, PreparedQuery(f"SELECT {i}", ()))
+    assert len(plans) == 2 and plans.get(0) is None and plans.get(2) is not None
+    with pytest.raises(ValueError):
+        PlanCache(capacity=0)

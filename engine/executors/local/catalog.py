@@ -10,6 +10,7 @@ as MaxCompute does); ``_mw.partitions`` also records empty partitions made by AD
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Sequence
@@ -130,6 +131,19 @@ def partition_spec(names: Sequence[str], values: Sequence[Any]) -> str:
 # they write and again when their transaction ends, so a reader never keeps a stale entry.
 _shared_lock = threading.Lock()
 _shared: dict[str, dict[str, TableMeta | None]] = {}
+# A generation per warehouse file, renewed (from one process-wide counter, so a value is never
+# seen twice) whenever its table metadata may have changed: at each write, after each COMMIT or
+# ROLLBACK of a writer, and when the file is forgotten. What was derived from metadata (a query's
+# translation) and is stored with the generation read *before* the metadata stays valid exactly
+# as long as the generation is unchanged.
+_counter = itertools.count(1)
+_generations: dict[str, int] = {}
+
+
+def _renew(key: str | None) -> None:
+    """New generation of a file's metadata (call with ``_shared_lock`` held)."""
+    if key is not None:
+        _generations[key] = next(_counter)
 
 
 def forget_files(keys: list[str]) -> None:
@@ -137,6 +151,7 @@ def forget_files(keys: list[str]) -> None:
     with _shared_lock:
         for key in keys:
             _shared.pop(key, None)
+            _renew(key)
 
 
 class Catalog:
@@ -158,24 +173,41 @@ class Catalog:
             with _shared_lock:
                 self._cache = _shared.setdefault(cache_key, {})
 
+    @property
+    def cache_key(self) -> str | None:
+        return self._key
+
+    def generation(self) -> int | None:
+        """The current generation of this file's metadata (see ``_generations``); None when the
+        catalog is not shared (no ``cache_key``), so nothing may be derived and kept from it."""
+        if self._key is None:
+            return None
+        with _shared_lock:
+            return _generations.get(self._key, 0)
+
     def invalidate(self, name: str | None = None) -> None:
         with _shared_lock:
             if name is None:
                 self._cache.clear()
             else:
                 self._cache.pop(name.lower(), None)
+            _renew(self._key)
 
     def settle(self) -> None:
         """After COMMIT or ROLLBACK: forget what this session wrote (other threads may have cached it)."""
+        if not self._written:
+            return
         with _shared_lock:
             for key in self._written:
                 self._cache.pop(key, None)
+            _renew(self._key)
         self._written.clear()
 
     def _forget(self, key: str) -> None:
         self._written.add(key)
         with _shared_lock:
             self._cache.pop(key, None)
+            _renew(self._key)
 
     # -- tables ---------------------------------------------------------------------------
     def get(self, name: str) -> TableMeta | None:

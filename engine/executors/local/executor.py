@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +21,8 @@ from sqlglot import exp
 from engine.errors import MaxworksError, SqlError, UnsupportedSqlError
 from engine.executors.local import ddl, dml, inspect, warehouse
 from engine.executors.local.catalog import Catalog
-from engine.executors.local.query import run_query
+from engine.executors.local.plans import PLANS, PlanCache, plan_key
+from engine.executors.local.query import PreparedQuery, prepare_query, run_prepared
 from engine.executors.local.session import Session
 from engine.executors.records import ScriptResult, StatementResult
 from engine.identity import current_user
@@ -59,9 +60,12 @@ class LocalExecutor:
         result_limit: int = DEFAULT_RESULT_LIMIT,
         read_only: bool = False,
         connection: duckdb.DuckDBPyConnection | None = None,
+        plan_cache: PlanCache | None = PLANS,
     ) -> None:
         """``connection``: a warehouse connection (or cursor) to share, with macros installed;
-        the executor then neither opens nor closes it (the scheduler's worker threads do this)."""
+        the executor then neither opens nor closes it (the scheduler's worker threads do this).
+        ``plan_cache``: where the translations of queries are kept for their next run (the
+        process-wide one by default; None translates every query every time)."""
         self.workspace = workspace
         self.env: Environment = env or workspace.config.default_env
         self.project = workspace.config.project_for(self.env)
@@ -71,6 +75,7 @@ class LocalExecutor:
         self.result_limit = result_limit
         self.read_only = read_only
         self._shared = connection
+        self.plan_cache = plan_cache
         self._conn: duckdb.DuckDBPyConnection | None = None
 
     # -- connection ---------------------------------------------------------------------------
@@ -177,42 +182,69 @@ class LocalExecutor:
                 message=f"set {key}={value}",
             )
         conn = session.conn
-        if own_transaction:
-            conn.execute("BEGIN TRANSACTION")
+        in_transaction = False
         try:
-            result, translate_ms = self._dispatch(session, stmt)
+            t0 = time.perf_counter()
+            special = inspect.match(stmt.text)
+            plan: Hashable | None = None
+            prepared: PreparedQuery | None = None
+            if special is None and own_transaction and self.plan_cache is not None:
+                plan = plan_key(session, stmt.text)
+                prepared = None if plan is None else self.plan_cache.get(plan)
+            tree = (
+                None if special is not None or prepared is not None else parse_statement(stmt.text)
+            )
+            session.translate_ms = (time.perf_counter() - t0) * 1000  # to_sql adds its share
+            # A query writes nothing, so DuckDB's own per-statement transaction does what BEGIN ...
+            # COMMIT would (its execution is one statement: one snapshot) at no round trips.
+            if own_transaction and prepared is None and not _is_query(tree):
+                conn.execute("BEGIN TRANSACTION")
+                in_transaction = True
+            if prepared is not None:
+                result = run_prepared(session, prepared, stmt, stmt.text)
+            else:
+                result = self._dispatch(session, stmt, special, tree, plan)
+            translate_ms = 0.0 if special is not None else session.translate_ms
             if self.read_only and result.tables_written:
                 raise SqlError("this session is read-only", line=stmt.line)
-            if own_transaction:
+            if in_transaction:
                 conn.execute("COMMIT")
                 for catalog in session.catalogs.values():
                     catalog.settle()
         except MaxworksError as err:
-            if own_transaction:
+            if in_transaction:
                 self._rollback(session)
             return _failed(stmt, _with_line(err, stmt.line))
         except duckdb.Error as err:
-            if own_transaction:
+            if in_transaction:
                 self._rollback(session)
             return _failed(stmt, _duck_error(err, stmt))
         except Exception:
-            self._rollback(session)
+            if in_transaction or not own_transaction:
+                self._rollback(session)
             raise
         elapsed = (time.perf_counter() - started) * 1000
         return _replace(result, translate_ms=translate_ms, elapsed_ms=elapsed)
 
-    def _dispatch(self, session: Session, stmt: Statement) -> tuple[StatementResult, float]:
-        t0 = time.perf_counter()
-        special = inspect.match(stmt.text)
+    def _dispatch(
+        self,
+        session: Session,
+        stmt: Statement,
+        special: str | None,
+        tree: exp.Expr | None,
+        plan: Hashable | None,
+    ) -> StatementResult:
         if special is not None:
-            return inspect.run(session, special, stmt, stmt.text), 0.0
-        tree = parse_statement(stmt.text)
-        session.translate_ms = (time.perf_counter() - t0) * 1000  # to_sql adds its share
+            return inspect.run(session, special, stmt, stmt.text)
+        assert tree is not None
         handler = HANDLERS.get(type(tree))
         if handler is not None:
-            return handler(session, tree, stmt, stmt.text), session.translate_ms
+            return handler(session, tree, stmt, stmt.text)
         if isinstance(tree, exp.Query):
-            return run_query(session, tree, stmt, stmt.text), session.translate_ms
+            prepared = prepare_query(session, tree, stmt.line)
+            if plan is not None and self.plan_cache is not None:
+                self.plan_cache.put(plan, prepared)  # only now: it resolved, passed the guards
+            return run_prepared(session, prepared, stmt, stmt.text)
         raise UnsupportedSqlError(
             f"{type(tree).__name__.upper()} statements are not supported by the local engine",
             line=stmt.line,
@@ -223,6 +255,11 @@ class LocalExecutor:
             session.conn.execute("ROLLBACK")
         for catalog in session.catalogs.values():
             catalog.settle()
+
+
+def _is_query(tree: exp.Expr | None) -> bool:
+    """A statement that only reads: a query (no handler claims its type)."""
+    return isinstance(tree, exp.Query) and type(tree) not in HANDLERS
 
 
 def _sql_str(text: str) -> str:

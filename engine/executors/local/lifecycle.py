@@ -69,6 +69,8 @@ def sweep(
                         except BaseException:
                             conn.execute("ROLLBACK")
                             raise
+                        finally:
+                            catalog.settle()  # other threads may have cached the dropped table
                     reclaimed.append(
                         Reclaimed(
                             project,

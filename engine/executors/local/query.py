@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlglot import exp
 
 from engine.executors.local.reads import prepare_reads, to_sql
@@ -12,15 +14,31 @@ from engine.sql import analysis
 from engine.sql.splitter import Statement
 
 
-def run_query(session: Session, tree: exp.Expr, stmt: Statement, sql_text: str) -> StatementResult:
-    read = prepare_reads(session, tree, stmt.line)
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query ready to run: its DuckDB SQL (names resolved, guards passed, translated) and the
+    tables it reads (``project.table``)."""
+
+    sql: str
+    tables_read: tuple[str, ...]
+
+
+def prepare_query(session: Session, tree: exp.Expr, line: int) -> PreparedQuery:
+    """Resolve, guard and translate a parsed query (the tree is consumed)."""
+    read = prepare_reads(session, tree, line)
     first = tree
     while isinstance(first, exp.SetOperation):
         first = first.this
     if isinstance(first, exp.Select):
         analysis.name_expressions(first)
-    sql = to_sql(session, tree)
-    cursor = session.conn.execute(sql)
+    sql = to_sql(session, tree, consume=True)
+    return PreparedQuery(sql, tuple(m.qualified for m in read))
+
+
+def run_prepared(
+    session: Session, prepared: PreparedQuery, stmt: Statement, sql_text: str
+) -> StatementResult:
+    cursor = session.conn.execute(prepared.sql)
     limit = session.result_limit
     rows = cursor.fetchmany(limit + 1)
     truncated = len(rows) > limit
@@ -34,7 +52,11 @@ def run_query(session: Session, tree: exp.Expr, stmt: Statement, sql_text: str) 
         columns=columns,
         rows=rows[:limit],
         truncated=truncated,
-        tables_read=tuple(m.qualified for m in read),
+        tables_read=prepared.tables_read,
         message=f"{min(len(rows), limit):,} row{'s' if len(rows) != 1 else ''}"
         + (f" (first {limit:,} shown)" if truncated else ""),
     )
+
+
+def run_query(session: Session, tree: exp.Expr, stmt: Statement, sql_text: str) -> StatementResult:
+    return run_prepared(session, prepare_query(session, tree, stmt.line), stmt, sql_text)

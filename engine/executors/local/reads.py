@@ -64,9 +64,11 @@ def translate_context(session: Session) -> TranslateContext:
     )
 
 
-def to_sql(session: Session, tree: exp.Expr) -> str:
-    """DuckDB SQL for a tree whose tables were already prepared."""
+def to_sql(session: Session, tree: exp.Expr, *, consume: bool = False) -> str:
+    """DuckDB SQL for a tree whose tables were already prepared (the translation rewrites it in
+    place). ``consume``: the caller drops the tree afterwards, so SQL generation may rewrite it
+    too instead of working on a copy (a deep copy costs about as much as the translation)."""
     started = time.perf_counter()
-    sql: str = to_duckdb(tree, translate_context(session)).sql(dialect="duckdb")
+    sql: str = to_duckdb(tree, translate_context(session)).sql(dialect="duckdb", copy=not consume)
     session.translate_ms += (time.perf_counter() - started) * 1000
     return sql
