@@ -71,6 +71,7 @@ class Scheduler:
             if self.workspace.config.engine == "maxcompute"
             else None
         )
+        self._touched: list[tuple[tuple[str, ...], tuple[str, ...]]] = []  # for the Data Map
 
     # -- leadership -----------------------------------------------------------------------------
     def start(self, now: datetime | None = None) -> None:
@@ -157,7 +158,17 @@ class Scheduler:
             report.started = self._dispatch(now)
         if self.remote is not None:
             self.remote.flush()
+        if self._touched:
+            self._refresh_data_map(now)
         return report
+
+    def _refresh_data_map(self, now: datetime) -> None:
+        """After the tick's transaction: the Data Map re-reads the tables finished runs wrote
+        (this process holds the warehouse) and notes what they read."""
+        from engine.datamap.service import after_scheduler_runs
+
+        touched, self._touched = self._touched, []
+        after_scheduler_runs(self.workspace, self.db, touched, user=self.operator, at=now)
 
     # -- generation --------------------------------------------------------------------------------
     def _generate(self, now: datetime) -> int:
@@ -244,6 +255,8 @@ class Scheduler:
         done = self.runner.finished() + (self.remote.finished() if self.remote is not None else [])
         succeeded: list[int] = []
         for job, outcome in done:
+            if outcome.tables_read or outcome.tables_written:
+                self._touched.append((outcome.tables_read, outcome.tables_written))
             row = self.db.conn.execute(
                 "SELECT error, kill_requested, retries_left, retry_interval_minutes, sched_type, dag_type, env, billable "
                 "FROM instances WHERE id = ? AND run_no = ? AND state = ?",

@@ -57,6 +57,8 @@ class Outcome:
     billable: bool = True
     started: float = 0.0  # time.perf_counter() when the worker began the job (for overhead figures)
     ended: float = 0.0
+    tables_read: tuple[str, ...] = ()  # by the statements that ran (the Data Map's access times)
+    tables_written: tuple[str, ...] = ()  # ... and the tables the Data Map re-reads
 
 
 @dataclass
@@ -214,7 +216,10 @@ class Runner:
             where = f"statement {result.index + 1} (line {result.line})"
             if result.error is not None:
                 log.write(f"[{_stamp()}] {where} failed: {result.error}\n")
-                return Outcome(False, f"{where}: {result.error}")
+                read, written = _touched(done)
+                return Outcome(
+                    False, f"{where}: {result.error}", tables_read=read, tables_written=written
+                )
             log.write(
                 f"[{_stamp()}] {where}: {result.message or result.kind} ({result.elapsed_ms:.0f} ms)\n"
             )
@@ -239,7 +244,8 @@ class Runner:
 
             results.save(job.result_dir, done)
         outputs = last_rows if job.node_type == NodeType.ASSIGNMENT else None
-        return Outcome(True, outputs=outputs)
+        read, written = _touched(done)
+        return Outcome(True, outputs=outputs, tables_read=read, tables_written=written)
 
     def _shell(self, holder: _Running, log: IO[str]) -> Outcome:
         from engine.params import shell_args, substitute
@@ -276,6 +282,12 @@ class Runner:
         if code_ != 0:
             return Outcome(False, f"shell exited with status {code_}")
         return Outcome(True)
+
+
+def _touched(results: list[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Tables the statements read and wrote (earlier statements stay committed on failure)."""
+    read = tuple(dict.fromkeys(t for r in results for t in r.tables_read))
+    return read, tuple(dict.fromkeys(t for r in results for t in r.tables_written))
 
 
 def _branch(job: Job, log: IO[str]) -> Outcome:

@@ -364,3 +364,17 @@ def test_cli_search_show_lineage_refresh_favourite(shop: Api) -> None:
     assert run("map", "refresh", "shop.dim_user").startswith("refreshed 1 named tables of shop")
     result = CliRunner().invoke(main, ["-w", root, "map", "show", "nope"])
     assert result.exit_code == 1 and "no table nope" in result.output
+
+
+def test_scheduler_runs_refresh_the_map(tmp_path: Path, clock: Clock) -> None:
+    from datetime import date
+
+    api = build(tmp_path / "ws", clock)
+    assert api.datamap.show("shop.dwd_orders").partitions == ()
+    iid = api.ops.test_run("dwd_orders", date(2025, 3, 14))
+    (info,) = api.ops.wait([iid], timeout=60)
+    assert info.state.name == "SUCCESS", info.error
+    d = api.datamap.show("shop.dwd_orders")
+    assert [(p.spec, p.row_count) for p in d.partitions] == [("dt=20250314", 1)]
+    assert d.written_by == "alice"  # the scheduler acts for the operator who asked for the run
+    assert api.datamap.show("shop.dim_user").read_by == "alice"
