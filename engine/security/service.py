@@ -117,7 +117,8 @@ class Security:
         try:
             yield info
         except MaxworksError as err:
-            self.audit(action, target, outcome="failed", detail=str(err))
+            refused = isinstance(err, PermissionDenied)
+            self.audit(action, target, outcome="refused" if refused else "failed", detail=str(err))
             raise
         self.audit(
             action, target, detail=str(info.get("detail", "")),
@@ -226,11 +227,7 @@ class Security:
                         f"{user} is not a member", hint="`maxworks members` lists them"
                     )
                 if row[0] == "owner":
-                    self.require(
-                        "security.owner",
-                        "change or remove a workspace owner",
-                        target=f"member {user}",
-                    )
+                    require(self.principal, "security.owner", "change or remove a workspace owner")
                     owners = db.conn.execute(
                         "SELECT count(*) FROM members WHERE role = 'owner'"
                     ).fetchone()[0]
@@ -325,11 +322,17 @@ class Security:
                 db.close()
         except (PermissionDenied, SqlError) as err:
             refused = isinstance(err, PermissionDenied)
+            if isinstance(err, PermissionDenied) and err.user is None:  # analysis failed closed
+                p = self.principal
+                reason = err.message.removeprefix("permission denied: ")
+                err = PermissionDenied(
+                    f"{p.user} ({p.label}): {reason}", user=p.user, role=p.role, hint=err.hint
+                )
             self.audit(
                 "sql.query", f"sql ({env})", outcome="refused" if refused else "failed",
                 detail=f"{err.message}\n{text[:1000]}",
             )  # fmt: skip
-            raise
+            raise err from None
         return accesses
 
     def _is_prod(self, table: TableName) -> bool:

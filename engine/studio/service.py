@@ -28,6 +28,7 @@ from engine.errors import MaxworksError, WorkspaceError
 from engine.params import parse_assignments
 from engine.scheduler.cron import cron_for, parse_cron, parse_cycle
 from engine.scheduler.model import Cycle, NodeType
+from engine.security.service import Security, guarded
 from engine.store import write_transaction
 from engine.studio import files, versions, working
 from engine.studio.checks import check_commit, check_deploy, diff_text
@@ -63,8 +64,10 @@ class Studio:
         self.user = user
         self.clock = clock
         self.naming = Naming.of(workspace.config)
+        self.security = Security(workspace, user=user, clock=clock)  # roles + audit
 
     # -- working copy -------------------------------------------------------------------------
+    @guarded("studio.edit")
     def create_node(
         self,
         name: str,
@@ -188,19 +191,23 @@ class Studio:
         """The node's code file and its text as on disk (``(None, "")`` for a type without code)."""
         return working.read_code(self.workspace, name)
 
+    @guarded("studio.edit")
     def save_code(self, name: str, code: str) -> Path:
         """Write the node's code file atomically; its config is left as it is."""
         return working.save_code(self.workspace, name, code)
 
+    @guarded("studio.edit")
     def save_node(self, draft: NodeDraft) -> NodeDraft:
         """Validate a node's config as loading it would, then write it; returns it loaded back."""
         return working.save_node(self.workspace, draft)
 
+    @guarded("studio.edit")
     def rollback(self, name: str, version: int) -> NodeDraft:
         """Write a committed version back to the working files (commit it again to ship it)."""
         return working.rollback(self.workspace, self.versions(name), name, version)
 
     # -- commit & deploy ----------------------------------------------------------------------
+    @guarded("studio.commit")
     def commit(self, names: Sequence[str] | None = None, message: str = "") -> CommitResult:
         """Version the changed nodes (``names``, default: every changed node)."""
         if not message.strip():
@@ -258,6 +265,7 @@ class Studio:
             out.append(name)
         return sorted(set(out))
 
+    @guarded("deploy")
     def deploy(self, names: Sequence[str] | None = None, message: str = "") -> list[Deployment]:
         """Standard mode: ship the latest committed version of ``names`` (default: all pending)."""
         if self.workspace.config.mode == "basic":

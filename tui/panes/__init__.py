@@ -10,5 +10,5 @@ PANES: list[tuple[str, str, str]] = [
     ("studio", "tui.panes.studio:StudioPane", "DataStudio"),
     ("ops", "tui.panes.ops:OpsPane", "Operation Center"),
     ("map", "tui.panes.placeholder:MapPane", "Data Map"),
-    ("approvals", "tui.panes.placeholder:ApprovalsPane", "Approvals"),
+    ("approvals", "tui.panes.approvals:ApprovalsPane", "Approvals"),
 ]
