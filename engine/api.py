@@ -420,7 +420,10 @@ class OpsApi:
         from engine.ops.results import read_result
 
         self.instance(iid)  # refuses an unknown id
-        return read_result(self.workspace.results_dir / str(iid), limit)
+        found = read_result(self.workspace.results_dir / str(iid), limit)
+        if found is None:
+            return None
+        return self.api.security.mask_instance_result(found, iid)  # sensitive columns masked
 
     def log(self, iid: int, run_no: int | None = None) -> tuple[Path | None, str]:
         from engine.ops.queries import log_paths

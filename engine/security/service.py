@@ -9,6 +9,7 @@ then acts with the Owner's role, a member's name with that member's role.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -21,7 +22,8 @@ import sqlite_utils
 from sqlglot import exp
 
 from engine.errors import MaxworksError, PermissionDenied, SqlError
-from engine.executors.records import ScriptResult, StatementResult
+from engine.executors.contract import ResultSet
+from engine.executors.records import ResultColumn, ScriptResult, StatementResult
 from engine.identity import current_user
 from engine.scheduler import events
 from engine.security import audit, grants
@@ -445,6 +447,57 @@ class Security:
             db.close()
         return Masked(replace(result, statements=tuple(out)), tuple(masked))
 
+    def mask_instance_result(self, rs: ResultSet, iid: int) -> ResultSet:
+        """The rows an ad-hoc or test instance kept, masked as its last query's result would be
+        for the acting user (lineage from the code the instance ran)."""
+        if self.cleared():
+            return rs
+        from engine.executors.contract import to_arrow
+        from engine.params import substitute
+        from engine.sql.splitter import split_statements
+        from engine.studio.spec import NodeSpec
+
+        db = self._db()
+        try:
+            row = db.conn.execute(
+                "SELECT i.spec_override, v.spec, i.params, i.env FROM instances i LEFT JOIN node_versions v "
+                "ON v.node_id = i.node_id AND v.version = i.version WHERE i.id = ?",
+                [iid],
+            ).fetchone()
+        finally:
+            db.close()
+        sql = ""
+        env: Environment = "prod" if row is not None and row[3] == "prod" else "dev"
+        if row is not None and (row[0] or row[1]):
+            try:
+                spec = NodeSpec.from_json(row[0] or row[1])
+                params = {k: str(v) for k, v in json.loads(row[2] or "{}").items()}
+                queries = [
+                    st.text
+                    for st in split_statements(substitute(spec.code, params))
+                    if isinstance(_parsed(st.text), exp.Query)
+                ]
+                sql = queries[-1] if queries else ""
+            except (MaxworksError, ValueError, KeyError):
+                sql = ""
+        rows = list(zip(*(c.to_pylist() for c in rs.table.columns), strict=True))
+        statement = StatementResult(
+            index=0, line=1, sql=sql, kind="query", columns=rs.columns, rows=rows
+        )
+        reader = self.reader()
+        try:
+            masked = self.mask(ScriptResult((statement,)), env, reader)
+        finally:
+            reader.close()
+        if not masked.columns:
+            return rs
+        names = {m.split(" ")[0] for m in masked.columns}
+        columns = tuple(
+            ResultColumn(c.name, "STRING") if c.name in names else c for c in rs.columns
+        )
+        out = masked.result.statements[0]
+        return replace(rs, table=to_arrow(columns, out.rows or []), columns=columns)
+
     def mask_rows(
         self, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], table: TableName
     ) -> tuple[list[tuple[Any, ...]], list[str]]:
@@ -501,7 +554,7 @@ class Security:
                 if a.action == "select"
             ]
         except (SqlError, PermissionDenied):
-            tree, reads = None, []
+            return [FULL_MASK] * width  # cannot tell where the values come from: fail closed
         classes = {t: self._classes(db, t, reader) for t in dict.fromkeys(reads)}
         sensitive_read = any(c.sensitive for cs in classes.values() for c in cs.values())
 
@@ -1021,3 +1074,10 @@ def guarded(action: str) -> Callable[[_F], _F]:
         return inner  # type: ignore[return-value]
 
     return wrap
+
+
+def _parsed(text: str) -> exp.Expr | None:
+    try:
+        return parse_statement(text)
+    except SqlError:
+        return None

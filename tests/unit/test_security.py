@@ -374,3 +374,24 @@ def _tamper_keep_triggers(ws: Workspace) -> None:
         conn.execute("DELETE FROM audit_log WHERE id = 1")
     finally:
         conn.close()
+
+
+def test_datastudio_run_checks_the_code_and_masks_the_kept_result(shop: Workspace) -> None:
+    owner = Api(shop, clock=Clock())
+    owner.studio.create_node(
+        "peek", "wf", "odps_sql", code="SELECT id, phone AS x FROM shop.users;"
+    )
+    dev = Api(shop, user="dev", clock=Clock())
+    with pytest.raises(
+        PermissionDenied, match=r"no select permission on production table shop\.users"
+    ):
+        dev.ops.test_run("peek", date(2025, 3, 14), working_copy=True)
+    owner.security.approve(dev.security.request("shop.users", reason="r").id)
+    iid = dev.ops.test_run("peek", date(2025, 3, 14), working_copy=True)
+    (info,) = dev.ops.wait([iid], timeout=120)
+    assert info.status_label == "succeeded", info.error
+    mine = dev.ops.result(iid)
+    clear = owner.ops.result(iid)
+    assert mine is not None and clear is not None
+    assert sorted(mine.table.column("x").to_pylist()) == ["138****5678", "139****5432"]
+    assert sorted(clear.table.column("x").to_pylist()) == ["13812345678", "13998765432"]
