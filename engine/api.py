@@ -359,7 +359,11 @@ class Api:
     ) -> list[Reclaimed]:
         from engine.executors.local.lifecycle import sweep
 
-        return sweep(self.workspace, now=now or self.clock(), dry_run=dry_run, user=self.user)
+        action = "ops.read" if dry_run else "ops.lifecycle"
+        with self.security.operation(action, "lifecycle sweep") as audit:
+            done = sweep(self.workspace, now=now or self.clock(), dry_run=dry_run, user=self.user)
+            audit["written"] = sorted({f"{r.project}.{r.table}" for r in done} if not dry_run else ())
+            return done
 
 
 class OpsApi:

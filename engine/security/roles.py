@@ -50,6 +50,7 @@ ACTIONS: dict[str, str] = {
     "ops.remove_upstream": "remove upstream dependencies of an instance",
     "ops.backfill": "backfill data",
     "ops.test_run": "run smoke tests of deployed nodes",
+    "ops.lifecycle": "reclaim partitions and tables past their lifecycle",
     "sql.query": "query development tables",
     "sql.write_dev": "write and create tables in the development project",
     "sql.prod": "read and write production tables without a grant",
@@ -67,7 +68,7 @@ ACTIONS: dict[str, str] = {
 _STUDIO = {"studio.read", "studio.edit", "studio.commit", "studio.run"}
 _OPS = {
     "ops.read", "ops.rerun", "ops.kill", "ops.set_success", "ops.freeze",
-    "ops.remove_upstream", "ops.backfill", "ops.test_run",
+    "ops.remove_upstream", "ops.backfill", "ops.test_run", "ops.lifecycle",
 }  # fmt: skip
 
 # THE table: role -> allowed actions. Standard mode: only Owner and Admin reach production data

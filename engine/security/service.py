@@ -261,16 +261,25 @@ class Security:
         return StoredReader(self._db())
 
     def _sync_views(self, reader: LocalReader) -> None:
+        live = {
+            (project, name): text
+            for project in self.workspace.config.all_projects
+            for name, text in reader.views(project)
+        }
         db = self._db()
         try:
+            kept = {
+                (r[0], r[1]): r[2]
+                for r in db.conn.execute("SELECT project, name, text FROM view_texts")
+            }
+            if kept == live:  # the usual case: no write
+                return
             with write_transaction(db):
                 db.conn.execute("DELETE FROM view_texts")
-                for project in self.workspace.config.all_projects:
-                    for name, text in reader.views(project):
-                        db.conn.execute(
-                            "INSERT INTO view_texts (project, name, text) VALUES (?, ?, ?)",
-                            [project, name, text],
-                        )
+                db.conn.executemany(
+                    "INSERT INTO view_texts (project, name, text) VALUES (?, ?, ?)",
+                    [(p, n, t) for (p, n), t in live.items()],
+                )
         finally:
             db.close()
 

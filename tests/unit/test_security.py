@@ -72,6 +72,7 @@ OPS: dict[str, tuple[str, Callable[[Api], object]]] = {
     "audit": ("security.audit", lambda a: a.security.audit_rows()),
     "classify": ("security.classify", lambda a: a.security.classify("shop.users")),
     "grants_all": ("security.grant", lambda a: a.security.grants(everyone=True)),
+    "lifecycle": ("ops.lifecycle", lambda a: a.lifecycle_sweep()),
 }  # fmt: skip
 
 ROLE_USERS = {"developer": "dev", "ops": "pe", "deployer": "dep", "visitor": "guest",
