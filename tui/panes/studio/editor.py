@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
@@ -40,8 +41,14 @@ _CONTEXT_LIMIT = 200_000  # characters of code scanned for table aliases while c
 class CodeEditor(TextArea):
     """A node's code. ``saved_text`` is what its file holds; the buffer is dirty when it differs.
 
-    Tab or → accepts the completion shown after the cursor; Ctrl+Z / Ctrl+Y undo and redo.
+    Tab or → accepts the completion shown after the cursor; Ctrl+Z / Ctrl+Y undo and redo;
+    Ctrl+Home / Ctrl+End go to the start / end of the code.
     """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+home", "document_start", "Start of code", show=False, id="studio.code_start"),
+        Binding("ctrl+end", "document_end", "End of code", show=False, id="studio.code_end"),
+    ]
 
     def __init__(
         self,
@@ -156,6 +163,12 @@ class CodeEditor(TextArea):
         self.selection = Selection((r, s), (r, e))
         self.scroll_cursor_visible(center=True)
         return True
+
+    def action_document_start(self) -> None:
+        self.move_cursor((0, 0))
+
+    def action_document_end(self) -> None:
+        self.move_cursor(self.document.end)
 
     def go_to_line(self, line: int, column: int = 1) -> None:
         last = self.document.line_count

@@ -41,6 +41,7 @@ HELP = [
     ("/", "filter the tree; search the result grid"),
     ("Tab / →", "accept the completion shown after the cursor"),
     ("Ctrl+Z / Ctrl+Y", "undo / redo"),
+    ("Ctrl+Home / Ctrl+End", "start / end of the code"),
     ("s", "result grid: sort by the cursor's column (asc, desc, off)"),
     ("n / N", "result grid: next / previous match"),
     ("Enter / Space", "result grid: the cell's whole value"),
