@@ -586,3 +586,13 @@ def test_plan_cache_is_bounded() -> None:
     assert len(plans) == 2 and plans.get(0) is None and plans.get(2) is not None
     with pytest.raises(ValueError):
         PlanCache(capacity=0)
+
+
+def test_very_long_queries_are_not_kept(cached: tuple[LocalExecutor, PlanCache]) -> None:
+    from engine.executors.local.plans import MAX_TEXT
+
+    ex, plans = cached
+    padding = " " * MAX_TEXT
+    assert rows(ex, f"SELECT 1{padding}AS a") == [(1,)]
+    assert len(plans) == 0
+    assert rows(ex, "SELECT 1 AS a") == [(1,)] and len(plans) == 1

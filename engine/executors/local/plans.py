@@ -25,6 +25,7 @@ from engine.executors.local.query import PreparedQuery
 from engine.executors.local.session import Session
 
 DEFAULT_CAPACITY = 512
+MAX_TEXT = 64 * 1024  # longer statements (generated ones, big literals) are not kept
 
 
 class PlanCache:
@@ -72,7 +73,9 @@ PLANS = PlanCache()
 def plan_key(session: Session, text: str) -> Hashable | None:
     """Everything the translation of query ``text`` depends on, with the metadata generations
     read now (so before any metadata the translation reads); None when a catalog is not shared
-    (its metadata has no generation) and nothing may be kept."""
+    (its metadata has no generation) or the text is too long to be worth keeping."""
+    if len(text) > MAX_TEXT:
+        return None
     files: list[tuple[str, str, int]] = []
     for project in sorted(session.catalogs):
         catalog = session.catalogs[project]

@@ -77,8 +77,14 @@ def lit(value: str | int | float) -> exp.Expr:
     return exp.Literal.number(value)
 
 
+_BUILT_TYPES: dict[str, exp.DataType] = {}
+
+
 def cast(value: exp.Expr, to: str) -> exp.Cast:
-    return exp.Cast(this=value, to=exp.DataType.build(to, dialect="duckdb"))
+    built = _BUILT_TYPES.get(to)
+    if built is None:  # parsing the type name costs more than the rest of the node
+        built = _BUILT_TYPES[to] = exp.DataType.build(to, dialect="duckdb")
+    return exp.Cast(this=value, to=built.copy())
 
 
 def refuse(name: str, why: str) -> UnsupportedSqlError:
