@@ -176,3 +176,103 @@ def test_developer_requests_access_and_the_owner_approves(team: tuple[str, Path]
         assert "may not read and verify the audit log" in out and out.rstrip().endswith(" 3"), out
     finally:
         term.close()
+
+
+def _keys(term: Terminal, *keys: str) -> None:
+    subprocess.run(["tmux", "send-keys", "-t", term.name, *keys], check=True)
+
+
+def _type(term: Terminal, text: str) -> None:
+    subprocess.run(["tmux", "send-keys", "-t", term.name, "-l", text], check=True)
+
+
+def _wait(term: Terminal, *texts: str, timeout: float = 30.0) -> str:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        screen = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", term.name],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        if all(t in screen for t in texts):
+            return screen
+        time.sleep(0.1)  # polling a real terminal
+    raise AssertionError(f"{texts} not on screen:\n{screen}")
+
+
+def _press_until(term: Terminal, key: str, text: str, tries: int = 5) -> str:
+    """Press ``key`` until ``text`` shows (a key typed while the app is still busy can be lost)."""
+    for _ in range(tries):
+        _keys(term, key)
+        try:
+            return _wait(term, text, timeout=3)
+        except AssertionError:
+            continue
+    return _wait(term, text, timeout=1)
+
+
+def test_the_same_journey_in_the_app(team: tuple[str, Path]) -> None:
+    """Data Map pane (search, refused preview, request form) as the developer; Approvals pane as
+    the Owner; the developer's preview again, masked."""
+    dev, shared = team
+    mw = _launcher(dev, shared)
+    (shared / f"home-{dev}").mkdir()
+    shutil.chown(shared / f"home-{dev}", user=dev)
+    (shared / "setup.sql").write_text(SETUP)
+    shell = Terminal(shared, width=160, height=48)
+    try:
+        shell.run("umask 002")
+        for command in (
+            "maxworks init ws --project shop",
+            "maxworks -w ws sql --env prod -f setup.sql",
+            f"maxworks -w ws members add {dev} --role developer",
+            "maxworks -w ws map refresh",
+            f"chgrp -R {shared.group()} ws && chmod -R g+rwX ws && find ws -type d -exec chmod g+s {{}} +",
+        ):
+            out = shell.run(command)
+            assert out.rstrip().endswith(" 0"), out
+    finally:
+        shell.close()
+
+    developer = Terminal(shared, width=160, height=48)
+    owner = Terminal(shared, width=160, height=48)
+    try:
+        developer.send(f"umask 002; /usr/sbin/runuser -u {dev} -- {mw} -w ws app")
+        _wait(developer, f"{dev}")
+        _keys(developer, "C-n")
+        _wait(developer, "search tables")
+        _type(developer, "customers")  # the search line has the focus
+        _wait(developer, "▊  customers ", "shop.customers", "1 table")
+        _keys(developer, "Enter")  # to the results
+        _press_until(developer, "Enter", "prod · table · owner root")  # open the table
+        _keys(developer, "p")
+        _wait(developer, f"{dev} (Developer) has no select permission")
+        _keys(developer, "a")
+        _wait(developer, "Request access", "Reason (shown to the approver)")
+        _type(developer, "churn study")
+        _keys(developer, "Enter")
+        _wait(developer, "request 1")
+
+        owner.send("umask 002; maxworks -w ws app")
+        _wait(owner, "DataStudio")
+        _keys(owner, "C-l")
+        _wait(owner, "To approve (1)")
+        _keys(owner, "2")
+        _wait(owner, f"{dev} asks for select on shop.customers", "churn study")
+        _keys(owner, "a")
+        _wait(owner, "Approve request 1")
+        _type(owner, "ok for Q2")
+        _keys(owner, "Enter")
+        _wait(owner, f"request 1 approved: grant 1 for {dev}")
+        _keys(owner, "C-q")
+
+        _keys(developer, "p")
+        screen = _wait(developer, "138****5678", "139****5432")
+        assert "13812345678" not in screen and "Li Lei" not in screen
+        _keys(developer, "C-q")
+    finally:
+        developer.close()
+        owner.close()
