@@ -260,7 +260,9 @@ class MaxworksApp(App[None]):
 
     async def run_command(self, command: Command, text: str) -> None:
         name = command.name
-        if name in self._panes:
+        if name in self._panes and command.args:  # :map TABLE
+            await self._open_target(name, command, text)
+        elif name in self._panes:
             await self.action_show_pane(name)
         elif name in ("node", "inst"):
             await self._open_target("studio" if name == "node" else "ops", command, text)

@@ -27,7 +27,7 @@ class CommandInfo:
 COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("studio", ("ds", "dev"), ":studio", "DataStudio: workflows, code, run, commit"),
     CommandInfo("ops", ("oc", "operation"), ":ops", "Operation Center: instances and O&M"),
-    CommandInfo("map", ("dm", "datamap"), ":map", "Data Map: tables, columns, lineage"),
+    CommandInfo("map", ("dm", "datamap"), ":map [TABLE]", "Data Map: tables, columns, lineage"),
     CommandInfo("approvals", ("ap", "approval"), ":approvals", "Approvals: permission requests"),
     CommandInfo("node", ("n", "no"), ":node NAME", "open node NAME in DataStudio"),
     CommandInfo(
@@ -77,6 +77,8 @@ def parse_command(text: str, *, themes: Iterable[str] = ()) -> Command:
         raise CommandError(f"unknown command :{head}{hint}; :help lists the commands")
     name = info.name
     if name in (*PANE_COMMANDS, "help", "quit"):
+        if name == "map" and len(args) == 1:  # :map TABLE shows a table in Data Map
+            return Command(name, (args[0],))
         if args:
             raise CommandError(f":{name} takes no arguments")
         return Command(name)

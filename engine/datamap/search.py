@@ -169,7 +169,7 @@ def _ranked(
         extra = [] if edge is None else [int(edge[0])]
         rows = db.execute(
             f"SELECT f.rowid, bm25({index}, {weights}) AS score {base}{bound} "
-            f"ORDER BY score, t.name LIMIT ?",
+            f"ORDER BY score, t.name, t.env DESC LIMIT ?",  # production first on a tie
             [match, *params, *extra, limit],
         ).fetchall()
         if edge is None or len(rows) >= limit:

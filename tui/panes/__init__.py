@@ -9,6 +9,6 @@ from __future__ import annotations
 PANES: list[tuple[str, str, str]] = [
     ("studio", "tui.panes.studio:StudioPane", "DataStudio"),
     ("ops", "tui.panes.ops:OpsPane", "Operation Center"),
-    ("map", "tui.panes.placeholder:MapPane", "Data Map"),
+    ("map", "tui.panes.datamap:DataMapPane", "Data Map"),
     ("approvals", "tui.panes.approvals:ApprovalsPane", "Approvals"),
 ]
