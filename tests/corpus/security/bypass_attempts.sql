@@ -95,3 +95,15 @@ SELECT * FROM ${src}.users;
 SELECT * FROM read_csv('/etc/passwd');
 -- case: cannot be parsed
 SELEC * FROM shop.users;
+-- case: rename a dev table into prod
+ALTER TABLE t RENAME TO shop.stolen;
+-- case: replace a prod view
+CREATE OR REPLACE VIEW shop.v_open AS SELECT a FROM t;
+-- case: INTERSECT branch
+SELECT a FROM t INTERSECT SELECT id FROM shop.users;
+-- case: recursive CTE over prod
+WITH RECURSIVE r AS (SELECT id FROM shop.users UNION ALL SELECT id + 1 FROM r WHERE id < 3) SELECT * FROM r;
+-- case: DESCRIBE without a space before the name's dot
+describe `shop`.users;
+-- case: derived column of a prod table in a dev view definition (view over view, case variant)
+SELECT * FROM SHOP_DEV.V_USERS2;
