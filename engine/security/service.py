@@ -874,6 +874,12 @@ class Security:
                         )  # fmt: skip
                     flow = self._flow_named(req.flow)
                     level = flow.levels[req.level_done]
+                    if any(d.approver == p.user for d in grants.decisions(db, rid)):
+                        raise PermissionDenied(
+                            f"{p.user} already approved an earlier level of request {rid}; "
+                            "each level needs another approver",
+                            user=p.user, role=p.role, action=action,
+                        )  # fmt: skip
                     if not grants.may_approve(level, p.user, p.role, req.table_owner):
                         raise PermissionDenied(
                             f"{p.user} ({p.label}) is not an approver of level {req.level_done + 1} of "
