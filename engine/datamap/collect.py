@@ -54,8 +54,21 @@ def _executor(
     return executor_for(workspace, env, user=user, clock=clock)
 
 
-def _one(executor: Executor, project: str, name: str, env: Environment) -> Collected:
-    info = executor.describe_table(name, project)
+def _one(
+    executor: Executor,
+    project: str,
+    name: str,
+    env: Environment,
+    listed: TableInfo | None = None,
+) -> Collected:
+    """One table: what the listing gave when it is complete (columns, and a row count or
+    partitions to count), else ``describe_table``; then its partitions."""
+    complete = (
+        listed is not None
+        and bool(listed.columns)
+        and (listed.row_count is not None or bool(listed.partition_columns))
+    )
+    info = listed if complete and listed is not None else executor.describe_table(name, project)
     partitions = tuple(executor.list_partitions(name, project)) if info.partition_columns else ()
     return Collected(info, partitions, env)
 
@@ -76,7 +89,7 @@ def collect_all(
             found: list[Collected] = []
             for listed in executor.list_tables(project):
                 try:
-                    found.append(_one(executor, project, listed.name, env))
+                    found.append(_one(executor, project, listed.name, env, listed))
                 except NotFound:
                     continue  # dropped while we listed
                 except MaxworksError as err:
