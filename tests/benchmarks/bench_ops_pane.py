@@ -210,7 +210,7 @@ def main() -> int:
         results.append(report("sort by next column (o)", measure(term, [KEYS["o"]] * min(n, 22))))
         term.send(KEYS["/"])
         term.drain(0.3)
-        text = "status:failed owner:u07 node:n01*"
+        text = "status:succeeded owner:u07 node:n0*"
         results.append(report("filter: each keystroke", measure(term, [c.encode() for c in text])))
         term.send(KEYS["enter"])
         term.drain(0.3)

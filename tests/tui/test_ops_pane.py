@@ -491,7 +491,7 @@ def test_live_refresh_updates_cells_and_keeps_the_cursor(api: Api) -> None:
         cycle.refresh_live()
         await until(pilot, lambda: cycle.rows[iid].state == State.SUCCESS)
         assert cycle.cursor_id == iid
-        assert "succeeded" in str(cycle.table.get_cell(str(iid), "status"))
+        assert cycle.table.cell_text(str(iid), "status") == "succeeded (set manually)"
 
     run(test, api)
 

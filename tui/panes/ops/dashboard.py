@@ -68,7 +68,6 @@ class DashboardView(VerticalScroll):
             yield Static("", id="dash-failing", classes="dash-block dash-half")
 
     def on_mount(self) -> None:
-        self.action_reload()
         self.set_interval(REFRESH_SECONDS, self.action_reload)
 
     def action_reload(self) -> None:

@@ -19,11 +19,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from engine.errors import MaxworksError
 from engine.ops.monitor import BUCKETS, InstanceQuery, Monitor, parse_filter
-from tui.panes.ops.style import BUCKET_COLOUR, clock_of, colour, duration, state_text
+from tui.panes.ops.grid import Cell, GridColumn, RowGrid
+from tui.panes.ops.style import BUCKET_COLOUR, clock_of, colour, duration, state_cell
 
 if TYPE_CHECKING:
     from engine.api import Api
@@ -45,7 +46,7 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("node", "Node", "node"),
     ("status", "Status", "status"),
     ("bizdate", "Bizdate", "bizdate"),
-    ("cyctime", "Scheduled", "cyctime"),
+    ("cyctime", "Sched", "cyctime"),
     ("run", "Run", "run"),
     ("started", "Started", "started"),
     ("duration", "Duration", "duration"),
@@ -53,6 +54,7 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("group", "Group", "group"),
     ("priority", "Prio", "priority"),
 )
+_RIGHT = {"id", "run", "duration", "priority"}
 SORT_CYCLE = tuple(sort for _, _, sort in COLUMNS if sort)
 BUCKET_CYCLE: tuple[str | None, ...] = (
     None,
@@ -121,6 +123,7 @@ class InstanceList(Vertical):
         *,
         by_date: bool = True,
         live: bool = True,
+        autoload: bool = True,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id, classes="instance-list")
@@ -128,6 +131,7 @@ class InstanceList(Vertical):
         self.actions = actions
         self.by_date = by_date
         self.live = live
+        self.autoload = autoload
         self.query_base = base
         self.filter_text = ""
         self.bucket: str | None = None
@@ -142,6 +146,9 @@ class InstanceList(Vertical):
         self.error = ""
         self.generation = 0
         """Bumped whenever the query changes, so a refresh read for an old query is dropped."""
+        self._status_cells: dict[tuple[object, ...], Cell] = {}
+        self._accent = ""
+        self._shown_text: dict[str, str] = {}
         self._fg: Monitor | None = None
         self._bg: Monitor | None = None
         self.loaded = False
@@ -156,31 +163,29 @@ class InstanceList(Vertical):
         )
         filter_input.display = False
         yield filter_input
-        table: DataTable[Any] = DataTable(
-            cursor_type="row", zebra_stripes=True, id=f"{self.id}-table", classes="ops-table"
+        yield RowGrid(
+            [
+                GridColumn(
+                    key, label, "right" if key in _RIGHT else "left", 40 if key == "node" else 24
+                )
+                for key, label, _ in COLUMNS
+            ],
+            id=f"{self.id}-table",
+            classes="ops-table",
         )
-        yield table
         yield Static("", classes="ops-list-status", id=f"{self.id}-status")
 
     @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one(DataTable)
+    def table(self) -> RowGrid:
+        return self.query_one(RowGrid)
 
     @property
     def filter_input(self) -> Input:
         return self.query_one(Input)
 
     def on_mount(self) -> None:
-        table = self.table
-        for key, label, _ in COLUMNS:
-            table.add_column(label, key=key)
-        self._fg = self.api.ops.monitor()
-        if self.by_date:
-            self.dates = self._fg.bizdates(self.query_base.dag_type)
-            if self.dates and self.query_base.bizdate is None:
-                self.query_base = replace(self.query_base, bizdate=self.dates[0])
-        self.reload()
-        self.loaded = True
+        if self.autoload:
+            self.reload()
         if self.live:
             self.set_interval(REFRESH_SECONDS, self.refresh_live)
 
@@ -199,18 +204,28 @@ class InstanceList(Vertical):
 
     @property
     def monitor(self) -> Monitor:
-        assert self._fg is not None
+        """Opened on first use: a view nobody looks at costs nothing."""
+        if self._fg is None:
+            self._fg = self.api.ops.monitor()
+            if self.by_date:
+                self.dates = self._fg.bizdates(self.query_base.dag_type)
+                if self.dates and self.query_base.bizdate is None:
+                    self.query_base = replace(self.query_base, bizdate=self.dates[0])
         return self._fg
 
-    def reload(self, *, keep: int | None = None) -> None:
-        """Read the first page and the counts again (the query changed)."""
+    def reload(self, *, keep: int | None = None, counts: bool = True) -> None:
+        """Read the first page again (the query changed), and the counts unless told they did
+        not change (a new sort or state bucket leaves them as they are)."""
         self.generation += 1
         if keep is None:
             keep = self.cursor_id
+        monitor = self.monitor
+        self.loaded = True
         try:
             q = self.current_query
-            page = self.monitor.page(q, limit=PAGE)
-            self.counts = self.monitor.counts(q)
+            page = monitor.page(q, limit=PAGE)
+            if counts or not self.counts:
+                self.counts = monitor.counts(q)
         except MaxworksError as err:
             self.error = str(err)
             self._show_status()
@@ -249,55 +264,52 @@ class InstanceList(Vertical):
             self._show_status()
             return
         self.after = page.after
-        table = self.table
-        for info in page.rows:
-            if info.id in self.rows:
-                continue
+        now = self.api.clock()
+        fresh = [info for info in page.rows if info.id not in self.rows]
+        for info in fresh:
             self.rows[info.id] = info
             self.ids.append(info.id)
-            table.add_row(*self._cells(info), key=str(info.id))
+        self.table.append_rows([(str(i.id), self._cells(i, now)) for i in fresh])
         self._show_status()
 
     # -- drawing ----------------------------------------------------------------------------------
-    def _cells(self, info: InstanceInfo, now: datetime | None = None) -> list[Any]:
-        mark = Text("●", style=colour(self.app, "accent")) if info.id in self.marked else ""
+    def _cells(self, info: InstanceInfo, now: datetime | None = None) -> list[Cell]:
+        key = (info.state, info.frozen, info.sched_type, info.forced_success)
+        status = self._status_cells.get(key)
+        if status is None:
+            status = self._status_cells[key] = state_cell(self.app, info)
         return [
-            mark,
-            Text(str(info.id), justify="right"),
-            Text(info.node_name),
-            state_text(self.app, info),
-            info.bizdate,
-            info.cyctime[11:16],
-            str(info.run_no),
-            clock_of(info.started_at),
-            duration(info, now or self.api.clock()),
-            info.node_type,
-            Text(info.resource_group),
-            str(info.priority),
+            ("●", self._accent) if info.id in self.marked else ("", ""),
+            (str(info.id), ""),
+            (info.node_name, ""),
+            status,
+            (info.bizdate, ""),
+            (info.cyctime[11:16], ""),
+            (str(info.run_no), ""),
+            (clock_of(info.started_at), ""),
+            (duration(info, now or self.api.clock()), ""),
+            (info.node_type, ""),
+            (info.resource_group, ""),
+            (str(info.priority), ""),
         ]
 
     def _fill(self, rows: list[InstanceInfo], keep: int | None) -> None:
-        table = self.table
-        table.clear()
+        self._status_cells.clear()
+        self._accent = colour(self.app, "accent")
         self.rows = {r.id: r for r in rows}
         self.ids = [r.id for r in rows]
         now = self.api.clock()
-        for info in rows:
-            table.add_row(*self._cells(info, now), key=str(info.id))
         self._label_columns()
-        if keep is not None and keep in self.rows:
-            table.move_cursor(row=self.ids.index(keep), animate=False)
+        self.table.set_rows(
+            [(str(info.id), self._cells(info, now)) for info in rows],
+            cursor_key=None if keep is None else str(keep),
+        )
 
     def _label_columns(self) -> None:
-        table = self.table
         arrow = "▼" if self.descending else "▲"
-        for key, label, sort in COLUMNS:
-            column = table.columns.get(key)  # type: ignore[call-overload]
-            if column is None:
-                continue
-            text = f"{label}{arrow}" if sort == self.sort else label
-            column.label = Text(text)
-        table.refresh()
+        self.table.set_labels(
+            {key: f"{label}{arrow}" if sort == self.sort else label for key, label, sort in COLUMNS}
+        )
 
     def _show_counts(self) -> None:
         parts: list[Text] = []
@@ -314,12 +326,11 @@ class InstanceList(Vertical):
             if name in chosen:
                 style += " bold reverse"
             parts.append(Text(f"{label} {n:,}", style=style))
-        self.query_one(".ops-counts", Static).update(Text(" · ").join(parts))
+        self._update(".ops-counts", Text(" · ").join(parts))
 
     def _show_status(self) -> None:
-        status = self.query_one(".ops-list-status", Static)
         if self.error:
-            status.update(Text(self.error, style=colour(self.app, "error")))
+            self._update(".ops-list-status", Text(self.error, style=colour(self.app, "error")))
             return
         shown = len(self.ids)
         more = " · more below" if self.after is not None else ""
@@ -327,17 +338,23 @@ class InstanceList(Vertical):
         flt = f" · filter: {self.filter_text}" if self.filter_text else ""
         state = f" · state: {self.bucket}" if self.bucket and not self.filter_text else ""
         order = "desc" if self.descending else "asc"
-        status.update(
-            Text(f"{shown:,} loaded{more}{marks}{flt}{state} · sort: {self.sort} {order}", "dim")
+        self._update(
+            ".ops-list-status",
+            Text(f"{shown:,} loaded{more}{marks}{flt}{state} · sort: {self.sort} {order}", "dim"),
         )
+
+    def _update(self, selector: str, text: Text) -> None:
+        """Repaint a line only when it says something new (an update re-lays the screen out)."""
+        key = text.markup
+        if self._shown_text.get(selector) != key:
+            self._shown_text[selector] = key
+            self.query_one(selector, Static).update(text)
 
     # -- selection --------------------------------------------------------------------------------
     @property
     def cursor_id(self) -> int | None:
-        table = self.table
-        if not self.ids or table.cursor_row < 0 or table.cursor_row >= len(self.ids):
-            return None
-        return self.ids[table.cursor_row]
+        key = self.table.cursor_key
+        return None if key is None else int(key)
 
     def selected(self) -> list[int]:
         """What an action applies to: the marked rows, else the row under the cursor."""
@@ -349,22 +366,21 @@ class InstanceList(Vertical):
     def info(self, iid: int) -> InstanceInfo | None:
         return self.rows.get(iid)
 
-    @on(DataTable.RowHighlighted)
-    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+    @on(RowGrid.Highlighted)
+    def _near_end(self, event: RowGrid.Highlighted) -> None:
         event.stop()
-        if self.after is not None and event.cursor_row >= len(self.ids) - NEAR_END:
+        if self.after is not None and event.row >= len(self.ids) - NEAR_END:
             self.load_more()
 
-    @on(DataTable.RowSelected)
-    def _open(self, event: DataTable.RowSelected) -> None:
+    @on(RowGrid.Selected)
+    def _open(self, event: RowGrid.Selected) -> None:
         event.stop()
-        if event.row_key.value is not None:
-            self.post_message(self.Open(int(event.row_key.value)))
+        self.post_message(self.Open(int(event.key)))
 
-    @on(DataTable.HeaderSelected)
-    def _sort_by_header(self, event: DataTable.HeaderSelected) -> None:
+    @on(RowGrid.HeaderClicked)
+    def _sort_by_header(self, event: RowGrid.HeaderClicked) -> None:
         event.stop()
-        sort = next((s for k, _, s in COLUMNS if k == event.column_key.value), None)
+        sort = next((s for k, _, s in COLUMNS if k == event.column), None)
         if sort is None:
             return
         if sort == self.sort:
@@ -420,8 +436,7 @@ class InstanceList(Vertical):
         """Show another set (a backfill run's instances, a node's)."""
         self.query_base = base
         self.marked.clear()
-        if self.loaded:
-            self.reload()
+        self.reload()
 
     def action_filter(self) -> None:
         self.filter_input.display = True
@@ -472,16 +487,16 @@ class InstanceList(Vertical):
     def action_bucket(self) -> None:
         index = BUCKET_CYCLE.index(self.bucket) if self.bucket in BUCKET_CYCLE else 0
         self.bucket = BUCKET_CYCLE[(index + 1) % len(BUCKET_CYCLE)]
-        self.reload()
+        self.reload(counts=False)
 
     def action_sort(self) -> None:
         index = SORT_CYCLE.index(self.sort) if self.sort in SORT_CYCLE else 0
         self.sort = SORT_CYCLE[(index + 1) % len(SORT_CYCLE)]
-        self.reload()
+        self.reload(counts=False)
 
     def action_reverse(self) -> None:
         self.descending = not self.descending
-        self.reload()
+        self.reload(counts=False)
 
     def action_mark(self) -> None:
         iid = self.cursor_id
@@ -489,9 +504,9 @@ class InstanceList(Vertical):
             return
         self.marked ^= {iid}
         table = self.table
-        table.update_cell(str(iid), "mark", self._cells(self.rows[iid])[0])
+        table.update_row(str(iid), self._cells(self.rows[iid]))
         if table.cursor_row < len(self.ids) - 1:
-            table.move_cursor(row=table.cursor_row + 1, animate=False)
+            table.move_cursor(table.cursor_row + 1)
         self._show_status()
 
     def action_clear(self) -> None:
@@ -499,7 +514,7 @@ class InstanceList(Vertical):
             marked, self.marked = self.marked, set()
             for iid in marked:
                 if iid in self.rows:
-                    self.table.update_cell(str(iid), "mark", "")
+                    self.table.update_row(str(iid), self._cells(self.rows[iid]))
             self._show_status()
         elif self.filter_text or self.bucket:
             self.bucket = None
@@ -552,9 +567,4 @@ class InstanceList(Vertical):
             if old == info and not (info.started_at and not info.finished_at):
                 continue  # unchanged (a running instance's duration still moves)
             self.rows[info.id] = info
-            before = self._cells(old, now)
-            for (key, _, _), value, was in zip(
-                COLUMNS, self._cells(info, now), before, strict=True
-            ):
-                if str(value) != str(was) or key == "status":
-                    table.update_cell(str(info.id), key, value)
+            table.update_row(str(info.id), self._cells(info, now))

@@ -102,6 +102,7 @@ class OpsPane(Pane):
                 InstanceQuery(dag_type=DagType.SMOKE_TEST),
                 self.actions,
                 by_date=False,
+                autoload=False,
                 id="tests",
             )
             yield DashboardView(self.api, id="dashboard")

@@ -3,7 +3,7 @@ not instances."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from engine.errors import MaxworksError
 from engine.ops.monitor import CycleTask, InstanceQuery
 from engine.scheduler.model import DagType
+from tui.panes.ops.grid import Cell, GridColumn, RowGrid
 from tui.panes.ops.instances import InstanceList
 from tui.panes.ops.style import colour
 
@@ -23,6 +24,21 @@ if TYPE_CHECKING:
     from engine.api import Api
     from engine.ops.monitor import BackfillProgress
     from tui.panes.ops.actions import OpsActions
+
+TASK_COLUMNS = (
+    ("name", "Node"), ("type", "Type"), ("workflow", "Workflow"), ("owner", "Owner"),
+    ("schedule", "Schedule"), ("group", "Group"), ("prio", "Prio"), ("frozen", "Frozen"),
+    ("version", "Version"), ("children", "Children"),
+)  # fmt: skip
+RUN_COLUMNS = (
+    ("id", "ID"), ("name", "Name"), ("root", "Root"), ("nodes", "Nodes"), ("dates", "Dates"),
+    ("progress", "Progress by date"), ("status", "Status"), ("by", "By"), ("at", "Created"),
+)  # fmt: skip
+_RIGHT = {"prio", "version", "children", "id", "nodes", "dates"}
+
+
+def _columns(spec: tuple[tuple[str, str], ...]) -> list[GridColumn]:
+    return [GridColumn(key, label, "right" if key in _RIGHT else "left") for key, label in spec]
 
 
 class TaskList(Vertical):
@@ -59,23 +75,12 @@ class TaskList(Vertical):
         )
         box.display = False
         yield box
-        yield DataTable(
-            cursor_type="row", zebra_stripes=True, id="tasks-table", classes="ops-table"
-        )
+        yield RowGrid(_columns(TASK_COLUMNS), id="tasks-table", classes="ops-table")
         yield Static("", classes="ops-list-status", id="tasks-status")
 
     @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one(DataTable)
-
-    def on_mount(self) -> None:
-        for key, label in (
-            ("name", "Node"), ("type", "Type"), ("workflow", "Workflow"), ("owner", "Owner"),
-            ("schedule", "Schedule"), ("group", "Group"), ("prio", "Prio"), ("frozen", "Frozen"),
-            ("version", "Version"), ("children", "Children"),
-        ):  # fmt: skip
-            self.table.add_column(label, key=key)
-        self.reload()
+    def table(self) -> RowGrid:
+        return self.query_one(RowGrid)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in ("freeze", "test_run", "backfill") and self.actions.readonly)
@@ -96,9 +101,7 @@ class TaskList(Vertical):
         self._show()
 
     def _show(self) -> None:
-        table = self.table
         keep = self.cursor_name
-        table.clear()
         words = self.filter_text.lower().split()
         self.shown = [
             t
@@ -107,22 +110,30 @@ class TaskList(Vertical):
                 w in t.name.lower()
                 or w in t.owner.lower()
                 or w in t.node_type
-                or w in t.resource_group
+                or w in t.resource_group.lower()
                 for w in words
             )
         ]
-        accent = colour(self.app, "accent")
-        for t in self.shown:
-            table.add_row(
-                Text(t.name), t.node_type, Text(t.workflow), Text(t.owner), t.schedule,
-                Text(t.resource_group), str(t.priority),
-                Text("frozen", style=f"bold {accent}") if t.frozen else "", str(t.version),
-                str(t.children), key=t.name,
-            )  # fmt: skip
-        if keep is not None:
-            names = [t.name for t in self.shown]
-            if keep in names:
-                table.move_cursor(row=names.index(keep), animate=False)
+        accent = f"bold {colour(self.app, 'accent')}"
+        rows: list[tuple[str, list[Cell]]] = [
+            (
+                t.name,
+                [
+                    (t.name, ""),
+                    (t.node_type, ""),
+                    (t.workflow, ""),
+                    (t.owner, ""),
+                    (t.schedule, ""),
+                    (t.resource_group, ""),
+                    (str(t.priority), ""),
+                    ("frozen" if t.frozen else "", accent),
+                    (str(t.version), ""),
+                    (str(t.children), ""),
+                ],
+            )
+            for t in self.shown
+        ]
+        self.table.set_rows(rows, cursor_key=keep)
         frozen = sum(t.frozen for t in self.tasks)
         self.query_one("#tasks-head", Static).update(
             Text(f"{len(self.tasks)} deployed nodes · {frozen} frozen", style="bold")
@@ -134,10 +145,7 @@ class TaskList(Vertical):
 
     @property
     def cursor_name(self) -> str | None:
-        table = self.table
-        if not self.shown or not 0 <= table.cursor_row < len(self.shown):
-            return None
-        return self.shown[table.cursor_row].name
+        return self.table.cursor_key
 
     def action_filter(self) -> None:
         box = self.query_one(Input)
@@ -163,11 +171,10 @@ class TaskList(Vertical):
         self._show()
         self.table.focus()
 
-    @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    @on(RowGrid.Selected, "#tasks-table")
+    def _selected(self, event: RowGrid.Selected) -> None:
         event.stop()
-        if event.row_key.value:
-            self.post_message(self.ShowInstances(event.row_key.value))
+        self.post_message(self.ShowInstances(event.key))
 
     def action_freeze(self) -> None:
         name = self.cursor_name
@@ -208,31 +215,21 @@ class BackfillList(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="ops-counts", id="backfills-head")
-        yield DataTable(
-            cursor_type="row",
-            zebra_stripes=True,
-            id="backfills-table",
-            classes="ops-table ops-table--short",
+        yield RowGrid(
+            _columns(RUN_COLUMNS), id="backfills-table", classes="ops-table ops-table--short"
         )
         yield InstanceList(
             self.api,
             InstanceQuery(dag_type=DagType.BACKFILL, dag_id=-1),
             self.actions,
             by_date=False,
+            autoload=False,
             id="backfill-instances",
         )
 
     @property
-    def table(self) -> DataTable[Any]:
-        return self.query_one("#backfills-table", DataTable)
-
-    def on_mount(self) -> None:
-        for key, label in (
-            ("id", "ID"), ("name", "Name"), ("root", "Root"), ("nodes", "Nodes"), ("dates", "Dates"),
-            ("progress", "Progress by date"), ("status", "Status"), ("by", "By"), ("at", "Created"),
-        ):  # fmt: skip
-            self.table.add_column(label, key=key)
-        self.reload()
+    def table(self) -> RowGrid:
+        return self.query_one("#backfills-table", RowGrid)
 
     def reload(self) -> None:
         monitor = self.api.ops.monitor()
@@ -240,17 +237,25 @@ class BackfillList(Vertical):
             self.runs = monitor.backfill_runs()
         finally:
             monitor.close()
-        table = self.table
-        row = table.cursor_row
-        table.clear()
-        for run in self.runs:
-            table.add_row(
-                str(run.id), Text(run.name), Text(run.root), str(len(run.nodes)), str(len(run.by_date)),
-                self._progress(run), self._status(run), Text(run.created_by), run.created_at[5:16],
-                key=str(run.id),
-            )  # fmt: skip
-        if self.runs:
-            table.move_cursor(row=min(max(row, 0), len(self.runs) - 1), animate=False)
+        self.table.set_rows(
+            [
+                (
+                    str(run.id),
+                    [
+                        (str(run.id), ""),
+                        (run.name, ""),
+                        (run.root, ""),
+                        (str(len(run.nodes)), ""),
+                        (str(len(run.by_date)), ""),
+                        (self._progress(run), ""),
+                        self._status(run),
+                        (run.created_by, ""),
+                        (run.created_at[5:16], ""),
+                    ],
+                )
+                for run in self.runs
+            ]
+        )
         self.query_one("#backfills-head", Static).update(
             Text(
                 f"{len(self.runs)} backfill runs · newest first · Tab: the run's instances",
@@ -259,43 +264,38 @@ class BackfillList(Vertical):
         )
         self._show_run()
 
-    def _progress(self, run: BackfillProgress) -> Text:
-        out = Text()
+    def _progress(self, run: BackfillProgress) -> str:
+        """One mark per business date (■ done, ✗ failed, ▶ running, · waiting), then done/total."""
+        marks = []
         for _day, counts in run.by_date[:14]:
             total = sum(counts.values())
             if counts.get("failed"):
-                out.append("✗", style=colour(self.app, "error"))
+                marks.append("✗")
             elif counts.get("succeeded", 0) == total:
-                out.append("■", style=colour(self.app, "success"))
+                marks.append("■")
             elif counts.get("running"):
-                out.append("▶", style=colour(self.app, "primary"))
+                marks.append("▶")
             else:
-                out.append("·", style="dim")
-        if len(run.by_date) > 14:
-            out.append("…", style="dim")
-        out.append(f" {run.done}/{run.total}")
-        return out
+                marks.append("·")
+        more = "…" if len(run.by_date) > 14 else ""
+        return f"{''.join(marks)}{more} {run.done}/{run.total}"
 
-    def _status(self, run: BackfillProgress) -> Text:
+    def _status(self, run: BackfillProgress) -> Cell:
         style = {"succeeded": "success", "failed": "error", "running": "primary"}.get(run.status)
-        return Text(run.status, style=colour(self.app, style) if style else "dim")
+        return run.status, colour(self.app, style) if style else "dim"
 
-    @on(DataTable.RowHighlighted, "#backfills-table")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(RowGrid.Highlighted, "#backfills-table")
+    def _highlighted(self, event: RowGrid.Highlighted) -> None:
         event.stop()
         self._show_run()
 
     def _show_run(self) -> None:
-        table = self.table
-        run_id = -1
-        if self.runs and 0 <= table.cursor_row < len(self.runs):
-            run_id = self.runs[table.cursor_row].id
+        key = self.table.cursor_key
+        run_id = int(key) if key is not None else -1
         instances = self.query_one(InstanceList)
         if instances.query_base.dag_id != run_id:
             instances.set_base(
-                InstanceQuery(
-                    dag_type=DagType.BACKFILL, dag_id=run_id, sort="bizdate", descending=False
-                )
+                InstanceQuery(dag_type=DagType.BACKFILL, dag_id=run_id, sort="bizdate")
             )
 
     def action_focus_instances(self) -> None:
