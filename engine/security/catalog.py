@@ -10,6 +10,7 @@ engine API, columns recorded by the last classification.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -48,6 +49,23 @@ class StoredReader:
         return None if row is None else str(row[0])
 
     def table(self, name: TableName) -> TableShape | None:
+        """From the Data Map's collected metadata (columns with comments, owner), else from the
+        last classification (column names only)."""
+        try:
+            found = self.db.conn.execute(
+                "SELECT id, owner, is_view, modified_at FROM dm_tables WHERE project = ? AND name = ?",
+                [name.project, name.name],
+            ).fetchone()
+        except sqlite3.OperationalError:  # no Data Map tables in this state.db
+            found = None
+        if found is not None:
+            cols = self.db.conn.execute(
+                "SELECT name, comment FROM dm_columns WHERE table_id = ? ORDER BY pos", [found[0]]
+            ).fetchall()
+            if cols:
+                return TableShape(
+                    tuple((str(c[0]), c[1]) for c in cols), found[1], bool(found[2]), found[3]
+                )
         rows = self.db.conn.execute(
             "SELECT column FROM column_classes WHERE project = ? AND table_name = ? ORDER BY pos",
             [name.project, name.name],

@@ -574,11 +574,16 @@ class Security:
             known = classes.get(t) or self._classes(db, t, reader)
             return list(known) or None
 
-        origins = (
-            result_origins(tree, width, default_project=default, columns=columns_of, views=reader.view_text)
-            if tree is not None and isinstance(tree, exp.Query)
-            else [None] * width
-        )  # fmt: skip
+        if (
+            not sensitive_read
+        ):  # nothing sensitive read: no lineage needed (name/content rules still apply)
+            origins: list[frozenset[tuple[TableName, str]] | None] = [frozenset()] * width
+        elif isinstance(tree, exp.Query):
+            origins = result_origins(
+                tree, width, default_project=default, columns=columns_of, views=reader.view_text
+            )
+        else:
+            origins = [None] * width
         plan: list[str | None] = []
         for i, col in enumerate(s.columns):
             method: str | None = None
@@ -618,8 +623,10 @@ class Security:
     def _store_classes(
         self, db: sqlite_utils.Database, table: TableName, shape: TableShape, reader: Reader
     ) -> dict[str, ColumnClass]:
-        manual = {k: v for k, v in _stored_classes(db, table).items() if v.source == "manual"}
         rows = reader.sample(table, CONTENT_SAMPLE)
+        # manual classes always stay; content classes stay when no sample can be taken now
+        keep = ("manual",) if rows is not None else ("manual", "content")
+        manual = {k: v for k, v in _stored_classes(db, table).items() if v.source in keep}
         found = classify_columns(shape.columns, rows)
         now = self.clock().strftime(TS)
         out: dict[str, ColumnClass] = {}
@@ -630,7 +637,8 @@ class Security:
             )
             for pos, cls in enumerate(found):
                 key = cls.column.lower()
-                cls = manual.get(key, cls)
+                if key in manual and (manual[key].source == "manual" or cls.source == "none"):
+                    cls = manual[key]
                 out[key] = cls
                 db.conn.execute(
                     "INSERT INTO column_classes (project, table_name, column, pos, level, category, method, source, "

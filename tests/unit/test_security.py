@@ -398,3 +398,32 @@ def test_datastudio_run_checks_the_code_and_masks_the_kept_result(shop: Workspac
     assert mine is not None and clear is not None
     assert sorted(mine.table.column("x").to_pylist()) == ["138****5678", "139****5432"]
     assert sorted(clear.table.column("x").to_pylist()) == ["13812345678", "13998765432"]
+
+
+def test_checks_and_masking_from_state_db_when_the_warehouse_is_held_elsewhere(
+    shop: Workspace,
+) -> None:
+    """A leader in another process holds the warehouse: view texts, columns, comments and owners
+    come from state.db (kept by earlier runs and the Data Map), and checks stay as strict."""
+    from engine.security.catalog import StoredReader
+
+    owner = Api(shop, clock=Clock())
+    assert owner.run_sql("CREATE VIEW shop_dev.v_phone AS SELECT id, phone AS tel FROM shop.users")
+    owner.datamap.refresh()
+    dev = Api(shop, user="dev", clock=Clock())
+    dev.run_sql("SELECT 1")  # a local run records the view texts
+    db = shop.open_state()
+    try:
+        stored = StoredReader(db)
+        with pytest.raises(PermissionDenied, match=r"through view shop_dev\.v_phone"):
+            dev.security.check_sql("SELECT tel FROM v_phone", "dev", stored)
+        owner.security.approve(dev.security.request("shop.users", columns=["id"], reason="r").id)
+        dev.security.check_sql("SELECT id FROM shop.users", "dev", stored)
+        with pytest.raises(PermissionDenied, match=r"column\(s\) phone"):
+            dev.security.check_sql("SELECT phone FROM shop.users", "dev", stored)
+        leader_said = owner.run_sql("SELECT tel AS t, id FROM v_phone ORDER BY id LIMIT 5").result
+        masked = dev.security.mask(leader_said, "dev", stored)
+    finally:
+        db.close()
+    assert masked.result.last_query is not None
+    assert masked.result.last_query.rows == [("138****5678", 1), ("139****5432", 2)]
