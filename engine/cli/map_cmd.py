@@ -103,8 +103,7 @@ def search(
             click.echo(" " * width + f"column {detail}")
     if result.approximate:
         click.echo(
-            "(many tables match: the best of the first few thousand are shown; add a word "
-            "or a filter)",
+            "(many tables match: the best of the first thousand are shown; add a word or a filter)",
             err=True,
         )
     _warn_refresh(api)

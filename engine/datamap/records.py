@@ -49,7 +49,9 @@ class SearchHit:
 class SearchResult:
     query: str
     hits: tuple[SearchHit, ...]
-    approximate: bool = False  # so many tables matched that only the first few thousand were ranked
+    approximate: bool = (
+        False  # so many tables matched that only the first WINDOW (search.py) were ranked
+    )
     elapsed_ms: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:

@@ -32,7 +32,7 @@ import sqlite_utils
 
 from engine.datamap.records import ColumnMatch, SearchHit, SearchResult, Span
 
-WINDOW = 2000
+WINDOW = 1000
 WEIGHTS = "20.0, 5.0, 2.0, 1.0"  # bm25 weights of name, comment, columns, column_comments
 _WORD = re.compile(r"[^\W_]+")  # what the unicode61 tokenizer keeps: letters and digits
 _MAX_COLUMNS = 8  # matched columns reported per hit

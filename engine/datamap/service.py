@@ -59,9 +59,11 @@ class DataMap:
         return [p for _, p in collect.environments(self.workspace)]
 
     def _ensure(self, db: sqlite_utils.Database) -> None:
-        """Collect everything once, the first time the map is used."""
+        """Collect everything once, the first time the map is used (and take the last accesses
+        from the query history the workspace kept before the map existed)."""
         if store.get_meta(db, "collected_at") is None:
             collect.collect_all(self.workspace, db, user=self.api.user, clock=self.api.clock)
+            _access_from_history(db)
 
     # -- reading ----------------------------------------------------------------------------------
     def search(
@@ -297,6 +299,24 @@ class DataMap:
         """Sample rows through ``Api.run_sql`` (permission checks and masking apply)."""
         env, sql = self.preview_sql(table, rows)
         return self.api.run_sql(sql, env="dev" if env == "dev" else "prod", limit=rows)
+
+
+def _access_from_history(db: sqlite_utils.Database) -> None:
+    """Last read and write of each table from ``query_history`` (the newest run wins)."""
+    import json
+
+    with write_transaction(db):
+        for user, started, read, written in db.execute(
+            "SELECT user, started_at, tables_read, tables_written FROM query_history "
+            "WHERE status = 'succeeded' ORDER BY id"
+        ).fetchall():
+            try:
+                at = datetime.strptime(str(started)[:19], store.TS)
+                store.note_access(
+                    db, json.loads(read or "[]"), json.loads(written or "[]"), user=user, at=at
+                )
+            except ValueError:
+                continue  # a row this version cannot read: its access is not worth failing for
 
 
 def _note_and_collect(

@@ -219,6 +219,21 @@ def test_a_query_records_last_access(fresh: Api, clock: Clock) -> None:
     assert (d.read_at, d.read_by) == ("2025-03-15 11:00:00", "alice")
 
 
+def test_first_collection_takes_last_access_from_the_query_history(
+    fresh: Api, clock: Clock
+) -> None:
+    clock.now = clock.now.replace(hour=12)
+    fresh.run_sql("SELECT count(*) FROM dim_user;", env="prod")
+    db = fresh.workspace.open_state()
+    try:  # as in a workspace whose history is older than the Data Map
+        db.execute("DELETE FROM dm_access")
+    finally:
+        db.close()
+    d = fresh.datamap.show("shop.dim_user")
+    assert (d.read_at, d.read_by) == ("2025-03-15 12:00:00", "alice")
+    assert (d.written_at, d.written_by) == ("2025-03-15 10:00:00", "alice")  # the setup's INSERT
+
+
 def test_refresh_on_demand_sees_changes_made_behind_the_map(fresh: Api) -> None:
     from engine.executors.local.executor import LocalExecutor
 
