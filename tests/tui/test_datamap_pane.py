@@ -308,3 +308,26 @@ def test_map_table_command_opens_the_table_from_anywhere(tmp_path: Path, config_
             )
 
     asyncio.run(main())
+
+
+def test_a_refused_preview_says_so_and_offers_the_request(tmp_path: Path) -> None:
+    """The preview is an ordinary query: a developer without a grant on a production table is
+    refused by the engine, and the pane says how to ask for access."""
+    owner = build(tmp_path / "ws", Clock(), deploy=False)
+    members = [m.user for m in owner.security.members()]
+    Api(owner.workspace, user=members[0], clock=owner.clock).security.add_member(
+        "dave", "developer"
+    )
+    dave = Api(owner.workspace, user="dave", clock=owner.clock)
+
+    async def test(pilot: Pilot[None], pane: DataMapPane) -> None:
+        pane.open_table("shop.ods_orders")
+        await until(pilot, lambda: pane.detail is not None)
+        pane.query_one("#map-schema", DataTable).focus()
+        await pilot.press("p")
+        note = pane.query_one("#map-preview-note", Static)
+        await until(pilot, lambda: "Press a to request access" in str(note.render()))
+        assert "permission denied: dave (Developer) has no select permission" in str(note.render())
+        assert pane.query_one("#map-preview", DataTable).row_count == 0
+
+    run(dave, test)
