@@ -363,7 +363,9 @@ class Api:
         with self.security.operation(action, "lifecycle sweep") as audit:
             done = sweep(self.workspace, now=now or self.clock(), dry_run=dry_run, user=self.user)
             audit["written"] = sorted({f"{r.project}.{r.table}" for r in done} if not dry_run else ())
-            return done
+        if done and not dry_run:  # the Data Map re-reads what lost partitions or was dropped
+            self.datamap.after_change([f"{r.project}.{r.table}" for r in done], at=self.clock())
+        return done
 
 
 class OpsApi:

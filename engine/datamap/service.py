@@ -99,17 +99,13 @@ class DataMap:
         if dot:
             if store.table_id(db, project, name) is not None:
                 return text
-            candidates: list[str] = []
-        else:
+        else:  # a bare name: the production table, else the development one
             name = project
             rows = db.execute("SELECT project FROM dm_tables WHERE name = ?", [name]).fetchall()
             found = {str(r[0]) for r in rows}
             prod = self.workspace.config.projects.prod.lower()
-            if prod in found:
-                return f"{prod}.{name}"
             if found:
-                return f"{sorted(found)[0]}.{name}"
-            candidates = []
+                return f"{prod if prod in found else sorted(found)[0]}.{name}"
         similar = search(db, name, limit=3, projects=self.projects).hits
         candidates = [h.qualified for h in similar]
         raise TableNotFound(
@@ -252,14 +248,21 @@ class DataMap:
             default = self.workspace.config.project_for(self.workspace.config.default_env)
             return f"{default.lower()}.{text}"
 
-    def after_run(self, result: ScriptResult, *, in_process: bool, at: datetime) -> None:
+    def after_run(
+        self,
+        result: ScriptResult,
+        *,
+        in_process: bool,
+        at: datetime,
+        written: tuple[str, ...] = (),
+    ) -> None:
         """After ``Api.run_sql``: note who read and wrote what, and re-read what it changed.
 
         Only the process that ran the script re-reads the engine (a run through the leader is
         re-read by the leader, which holds the warehouse). The map never fails a run: a problem
         is kept in ``dm_meta`` (``refresh_error``) and shown by ``maxworks map``.
         """
-        read, written = result.tables_read, result.tables_written
+        read, written = result.tables_read, (*result.tables_written, *written)
         if not read and not written:
             return
         with self._db() as db:
@@ -270,6 +273,13 @@ class DataMap:
                     collect_written=in_process, clock=self.api.clock,
                 ),
             )  # fmt: skip
+
+    def after_change(self, tables: Sequence[str], *, at: datetime) -> None:
+        """After this process changed ``project.table`` tables outside a script (the lifecycle
+        sweep): re-read them, as after a run."""
+        self.after_run(
+            ScriptResult(statements=(), flags={}), in_process=True, at=at, written=tuple(tables)
+        )
 
     def refresh_error(self) -> str | None:
         with self._db() as db:

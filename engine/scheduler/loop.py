@@ -217,6 +217,7 @@ class Scheduler:
             )
             return
         if reclaimed:
+            self._touched.append(((), tuple(f"{r.project}.{r.table}" for r in reclaimed)))
             events.record(
                 self.db, now.strftime(TS), "lifecycle-sweep", self.operator,
                 reclaimed=[f"{r.project}.{r.table}" + (f"/{r.partition}" if r.partition else "") for r in reclaimed],

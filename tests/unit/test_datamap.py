@@ -393,3 +393,15 @@ def test_scheduler_runs_refresh_the_map(tmp_path: Path, clock: Clock) -> None:
     assert [(p.spec, p.row_count) for p in d.partitions] == [("dt=20250314", 1)]
     assert d.written_by == "alice"  # the scheduler acts for the operator who asked for the run
     assert api.datamap.show("shop.dim_user").read_by == "alice"
+
+
+def test_lifecycle_sweep_updates_the_map(fresh: Api) -> None:
+    from datetime import datetime, timedelta
+
+    fresh.datamap.search("")
+    assert fresh.datamap.show("shop.ods_orders").partition_count == 2
+    later = datetime.now() + timedelta(days=400)  # the engine stamps partitions with real time
+    reclaimed = fresh.lifecycle_sweep(now=later)
+    assert {f"{r.project}.{r.table}" for r in reclaimed} >= {"shop.ods_orders"}
+    d = fresh.datamap.show("shop.ods_orders")
+    assert (d.partition_count, d.partitions) == (0, ())
