@@ -405,3 +405,27 @@ def test_lifecycle_sweep_updates_the_map(fresh: Api) -> None:
     assert {f"{r.project}.{r.table}" for r in reclaimed} >= {"shop.ods_orders"}
     d = fresh.datamap.show("shop.ods_orders")
     assert (d.partition_count, d.partitions) == (0, ())
+
+
+def test_preview_is_refused_then_granted_and_masked(tmp_path: Path, clock: Clock) -> None:
+    """The Data Map's preview is subject to Security: refused without a grant on a production
+    table; after a request is approved it works, with the sensitive column masked."""
+    from engine.errors import PermissionDenied
+
+    owner = build(tmp_path / "ws", clock, deploy=False)
+    admin = Api(owner.workspace, user=owner.security.members()[0].user, clock=clock)
+    admin.security.add_member("dave", "developer")
+    dave = Api(owner.workspace, user="dave", clock=clock)
+    assert [h.qualified for h in dave.datamap.search("phone", project="shop").hits][-1] == (
+        "shop.dim_user"
+    )
+    with pytest.raises(PermissionDenied, match="no select permission on production table"):
+        dave.datamap.preview("shop.dim_user")
+    request = dave.security.request("shop.dim_user", reason="segment report", days=7)
+    admin.security.approve(request.id, "ok")
+    run = dave.datamap.preview("shop.dim_user")
+    last = run.result.last_query
+    assert last is not None and [c.name for c in last.columns] == ["id", "name", "phone"]
+    phones = [str(r[2]) for r in last.rows or []]
+    assert len(phones) == 2 and all(p not in ("13800001111", "13900002222") for p in phones)
+    assert all(len(p) and p != "None" for p in phones), phones
