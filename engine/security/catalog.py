@@ -78,7 +78,7 @@ class StoredReader:
         return None
 
     def close(self) -> None:
-        pass
+        self.db.close()
 
 
 class LocalReader:
