@@ -86,6 +86,11 @@ def append(
             f"VALUES (?, {', '.join('?' for _ in FIELDS)}, ?, ?)",
             [row_id, *(values[f] for f in FIELDS), prev, digest],
         )
+        # the head, kept apart from the rows: rows cut from the end of the log are found too
+        db.conn.execute(
+            "INSERT OR REPLACE INTO workspace_meta (key, value) VALUES ('audit_head', ?)",
+            [f"{row_id}:{digest}"],
+        )
     return row_id
 
 
@@ -156,4 +161,12 @@ def verify(db: sqlite_utils.Database) -> Verdict:
             )
         prev = stored_hash
         expected_id += 1
+    head = db.conn.execute("SELECT value FROM workspace_meta WHERE key = 'audit_head'").fetchone()
+    if head is not None:
+        head_id, _, head_hash = str(head[0]).partition(":")
+        if int(head_id) != expected_id - 1 or head_hash != prev:
+            return Verdict(
+                False, count, int(head_id),
+                f"the log ends at row {expected_id - 1} but row {head_id} was written: rows were cut from the end",
+            )  # fmt: skip
     return Verdict(True, count)
