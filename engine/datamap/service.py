@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from engine.datamap import collect, lineage, store
+from engine.datamap import collect, store
 from engine.datamap.records import (
     ColumnDetail,
     Lineage,
@@ -115,12 +115,16 @@ class DataMap:
         )
 
     def show(self, table: str, *, partitions: int = 100) -> TableDetail:
+        from engine.datamap import lineage
+
         with self._db() as db:
             qualified = self.resolve(table, db)
             lineage.sync(db, self.workspace.config.projects.prod)
             return self._detail(db, qualified, partitions)
 
     def _detail(self, db: sqlite_utils.Database, qualified: str, limit: int) -> TableDetail:
+        from engine.datamap import lineage
+
         project, _, name = qualified.partition(".")
         row = db.execute(
             "SELECT id, env, comment, owner, lifecycle, is_view, partitioned, partition_count, "
@@ -168,6 +172,8 @@ class DataMap:
         )  # fmt: skip
 
     def lineage(self, table: str, *, columns: bool = False, up: int = 3, down: int = 3) -> Lineage:
+        from engine.datamap import lineage
+
         if up < 0 or down < 0:
             raise MaxworksError("--up and --down are depths: 0 or more")
         with self._db() as db:
@@ -226,6 +232,8 @@ class DataMap:
     # -- refreshing -------------------------------------------------------------------------------
     def refresh(self, tables: Sequence[str] = ()) -> RefreshReport:
         """Re-read the named tables (``project.table`` or a name the map knows), or everything."""
+        from engine.datamap import lineage
+
         with self._db() as db:
             if not tables:
                 report = collect.collect_all(
