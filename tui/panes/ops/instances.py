@@ -440,7 +440,7 @@ class InstanceList(Vertical):
 
     def action_filter(self) -> None:
         self.filter_input.display = True
-        self.filter_input.focus()
+        self.screen.set_focus(self.filter_input)  # now: keys typed right after / are the filter's
 
     @on(Input.Changed)
     def _filter_changed(self, event: Input.Changed) -> None:

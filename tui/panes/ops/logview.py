@@ -191,7 +191,7 @@ class LogScreen(Screen[None]):
     def action_search(self) -> None:
         search = self.query_one(Input)
         search.add_class("searching")
-        search.focus()
+        self.set_focus(search)
 
     @on(Input.Submitted, "#log-search")
     def _searched(self, event: Input.Submitted) -> None:

@@ -150,7 +150,7 @@ class TaskList(Vertical):
     def action_filter(self) -> None:
         box = self.query_one(Input)
         box.display = True
-        box.focus()
+        self.screen.set_focus(box)
 
     @on(Input.Changed)
     def _filtered(self, event: Input.Changed) -> None:
