@@ -144,6 +144,10 @@ async def test_developer_requests_access_and_sees_refusals(shop: Workspace) -> N
         await until(pilot, lambda: rows(app, "mine") == 3)
         await pilot.press("4", "v")
         await until(pilot, lambda: "may not read and verify the audit log" in status(app))
+        # a decision made elsewhere reaches the requester on the next refresh
+        Api(shop, user="alice", clock=Clock()).security.approve(1)
+        await pilot.press("f5")
+        await until(pilot, lambda: any("request 1" in n.message for n in app._notifications))
     req = dev.security.requests(mine=True)[0]
     assert (req.columns, req.reason) == (("city",), "city stats")
 

@@ -191,7 +191,11 @@ class ApprovalsPane(Pane):
 
     @on(Loaded)
     def fill(self, event: Loaded) -> None:
+        before = {r.id: r.state for r in self.snapshot.mine} if self.snapshot else {}
         snap = self.snapshot = event.snapshot
+        for req in snap.mine:  # the requester hears of each decision
+            if req.id in before and before[req.id] != req.state and req.state != "pending":
+                self.app.notify(f"request {req.id} ({req.what}) was {req.state}", title="Approvals")
         now = self.api.clock()
         rows: dict[str, list[tuple[str, tuple[str, ...]]]] = {
             "mine": [
