@@ -87,17 +87,23 @@ class LocalExecutor:
         self.close()
 
     def connect(self) -> duckdb.DuckDBPyConnection:
+        """The connection, its current database this environment's project. Every statement
+        names its tables in full, so that is a convenience for direct use; a shared connection
+        (other executors may have moved it) is pointed back on every call, our own cursor once."""
         if self._conn is None:
             if self._shared is not None:
                 self._conn = self._shared
             else:
-                self._conn = warehouse.acquire(self.workspace)
+                conn = warehouse.acquire(self.workspace)
                 try:
-                    install_macros(self._conn, self.workspace.config.timezone)
+                    install_macros(conn, self.workspace.config.timezone)
+                    conn.execute(f'USE "{self.project}"')
                 except BaseException:
-                    warehouse.release(self.workspace, self._conn)
+                    warehouse.release(self.workspace, conn)
                     raise
-        self._conn.execute(f'USE "{self.project}"')
+                self._conn = conn
+        if self._shared is not None:
+            self._conn.execute(f'USE "{self.project}"')
         return self._conn
 
     def close(self) -> None:
