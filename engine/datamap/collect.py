@@ -1,23 +1,26 @@
 """Collecting metadata from each project's engine through the executor contract.
 
-Both environments are read (dev and prod projects; basic mode has prod only), local or
-MaxCompute alike: ``list_tables``, ``describe_table`` (row counts) and ``list_partitions``. What
-is read from the engine is gathered first and written to state.db in one short transaction.
+Both environments are read (dev and prod projects; basic mode has prod only): ``list_tables``,
+``describe_table`` (row counts) and ``list_partitions`` of the executor contract, from the
+MaxCompute executor, or for the local engine from its catalog directly (:class:`LocalCatalog`,
+the same records without the executor's start-up). What is read is gathered first and written to
+state.db in one short transaction.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, Protocol
 
 import sqlite_utils
 
 from engine.datamap import store
 from engine.datamap.records import RefreshReport
 from engine.errors import MaxworksError
-from engine.executors.contract import Executor, NotFound, PartitionInfo, TableInfo
+from engine.executors.contract import ColumnInfo, NotFound, PartitionInfo, TableInfo
 from engine.store import write_transaction
 from engine.workspace import Environment, Workspace
 
@@ -46,16 +49,106 @@ def env_of(workspace: Workspace, project: str) -> Environment | None:
     return None
 
 
+class CatalogSource(Protocol):
+    """What collection reads: the catalog half of the executor contract."""
+
+    def list_tables(self, project: str | None = None) -> list[TableInfo]: ...
+
+    def describe_table(self, table: str, project: str | None = None) -> TableInfo: ...
+
+    def list_partitions(self, table: str, project: str | None = None) -> list[PartitionInfo]: ...
+
+    def __enter__(self) -> CatalogSource: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class LocalCatalog:
+    """The local engine's catalog read straight from the warehouse's ``_mw`` metadata, answering
+    with the contract's records. The local executor would install its SQL functions on a new
+    connection first (15 ms) just to read metadata (4 ms a table); after every run that counts."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.conn: Any = None
+
+    def __enter__(self) -> LocalCatalog:
+        from engine.executors.local import warehouse
+
+        self.conn = warehouse.acquire(self.workspace)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from engine.executors.local import warehouse
+
+        if self.conn is not None:
+            warehouse.release(self.workspace, self.conn)
+            self.conn = None
+
+    def _catalog(self, project: str | None) -> Any:
+        from engine.executors.local.catalog import Catalog
+
+        name = (project or self.workspace.config.projects.prod).lower()
+        return Catalog(self.conn, name, cache_key=str(self.workspace.warehouse_file(name)))
+
+    def list_tables(self, project: str | None = None) -> list[TableInfo]:
+        return [_local_info(m) for m in self._catalog(project).tables()]
+
+    def describe_table(self, table: str, project: str | None = None) -> TableInfo:
+        from engine.executors.local.session import duck_table
+
+        catalog = self._catalog(project)
+        meta = catalog.get(table)
+        if meta is None:
+            raise NotFound(f"table {catalog.project}.{table} does not exist")
+        if meta.is_partitioned:
+            count: int | None = sum(p.row_count for p in catalog.partitions(meta.name))
+        elif meta.is_view:
+            count = None  # counting would run the view's query
+        else:
+            row = self.conn.execute(
+                f"SELECT count(*) FROM {duck_table(meta.project, meta.name)}"
+            ).fetchone()
+            count = int(row[0]) if row else 0
+        return replace(_local_info(meta), row_count=count)
+
+    def list_partitions(self, table: str, project: str | None = None) -> list[PartitionInfo]:
+        return [
+            PartitionInfo(p.spec, p.values, p.row_count, None, p.created_at, p.modified_at)
+            for p in self._catalog(project).partitions(table)
+        ]
+
+
+def _local_info(meta: Any) -> TableInfo:
+    return TableInfo(
+        project=meta.project,
+        name=meta.name,
+        columns=tuple(ColumnInfo(c.name, c.odps_type, c.comment) for c in meta.columns),
+        partition_columns=tuple(
+            ColumnInfo(c.name, c.odps_type, c.comment) for c in meta.partition_columns
+        ),
+        comment=meta.comment,
+        owner=meta.owner,
+        lifecycle=meta.lifecycle,
+        created_at=meta.created_at,
+        modified_at=meta.modified_at,
+        is_view=meta.is_view,
+    )
+
+
 def _executor(
     workspace: Workspace, env: Environment, user: str, clock: Callable[[], datetime]
-) -> Executor:
+) -> CatalogSource:
+    """The local catalog, or the engine's executor (MaxCompute) through the contract."""
+    if workspace.config.engine == "local":
+        return LocalCatalog(workspace)
     from engine.executors.factory import executor_for
 
     return executor_for(workspace, env, user=user, clock=clock)
 
 
 def _one(
-    executor: Executor,
+    executor: CatalogSource,
     project: str,
     name: str,
     env: Environment,

@@ -9,6 +9,7 @@ API applies to a user's SQL apply to it too.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -61,9 +62,21 @@ class DataMap:
     def _ensure(self, db: sqlite_utils.Database) -> None:
         """Collect everything once, the first time the map is used (and take the last accesses
         from the query history the workspace kept before the map existed)."""
-        if store.get_meta(db, "collected_at") is None:
+        if store.get_meta(db, "collected_at") is not None:
+            return
+        try:
             collect.collect_all(self.workspace, db, user=self.api.user, clock=self.api.clock)
-            _access_from_history(db)
+        except MaxworksError as err:
+            leader = self.api.ops.leader() if self.workspace.config.engine == "local" else None
+            if leader is None or leader.pid == os.getpid():
+                raise
+            raise MaxworksError(
+                f"the Data Map is not collected yet, and the scheduler (pid {leader.pid} on "
+                f"{leader.host}) holds the warehouse: {err.message}",
+                hint="it collects the map after its next run; or stop it and run "
+                "`maxworks map refresh`",
+            ) from None
+        _access_from_history(db)
 
     # -- reading ----------------------------------------------------------------------------------
     def search(
@@ -347,11 +360,16 @@ def _note_and_collect(
     at: datetime,
     collect_written: bool,
     clock: Callable[[], datetime],
+    collect_first: bool = False,
 ) -> None:
     with write_transaction(db):
         store.note_access(db, read, written, user=user, at=at)
-    if collect_written and written and store.get_meta(db, "collected_at") is not None:
+    if not collect_written or not written:
+        return
+    if store.get_meta(db, "collected_at") is not None:
         collect.collect_tables(workspace, db, written, user=user, clock=clock)
+    elif collect_first:  # the leader holds the warehouse: nobody else can collect it
+        collect.collect_all(workspace, db, user=user, clock=clock)
 
 
 def _quietly(db: sqlite_utils.Database, fn: Callable[[], None]) -> None:
@@ -374,7 +392,8 @@ def after_scheduler_runs(
     at: datetime,
 ) -> None:
     """After the scheduler collected finished runs: (tables read, tables written) of each.
-    Called by the leader (it holds the warehouse) outside its tick's transaction."""
+    Called by the leader (it holds the warehouse) outside its tick's transaction; it makes the
+    first full collection too, which clients cannot while it holds the warehouse."""
     read = [t for r, _ in runs for t in r]
     written = [t for _, w in runs for t in w]
     if not read and not written:
@@ -383,6 +402,6 @@ def after_scheduler_runs(
         db,
         lambda: _note_and_collect(
             workspace, db, read, written, user=user, at=at, collect_written=True,
-            clock=lambda: at,
+            clock=lambda: at, collect_first=True,
         ),
     )  # fmt: skip
