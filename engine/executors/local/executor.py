@@ -3,7 +3,9 @@
 One in-memory DuckDB connection attaches every project file of the workspace under the project's
 name, so ``project.table`` reaches another environment exactly as it does on MaxCompute. Each
 statement runs in its own transaction (as each statement of an ODPS SQL node is its own job):
-a failing statement leaves no partial write, and the statements before it stay committed.
+a failing statement leaves no partial write, and the statements before it stay committed. (A
+query, which writes nothing, runs in DuckDB's own transaction of its one statement.) The DuckDB SQL
+of each query is kept for its next run (``plans``), so repeating a query skips its translation.
 """
 
 from __future__ import annotations
