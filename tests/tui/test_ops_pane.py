@@ -506,3 +506,45 @@ def test_command_mode_inst_opens_filtered(api: Api) -> None:
         assert not pane.open_target("node x")
 
     run(test, api)
+
+
+def as_member(api: Api, role: str) -> Api:
+    """The Owner (the OS user) adds alice with ``role``; then alice's own session."""
+    Api(api.workspace, clock=lambda: NOW).security.add_member("alice", role)
+    return Api(api.workspace, user="alice", clock=lambda: NOW)
+
+
+def test_a_visitor_sees_no_operations_and_the_engine_refuses_them(api: Api) -> None:
+    api = as_member(api, "visitor")
+
+    async def test(pilot: Pilot[None], app: OpsApp) -> None:
+        cycle = app.pane.cycle
+        iid = await cursor_to(pilot, cycle, "dwd_fail")
+        assert app.pane.readonly and "READ-ONLY" in str(app.pane.query_one("#ops-views").render())
+        assert cycle.check_action("op", ("rerun",)) is False
+        assert cycle.check_action("log", ()) is True  # reading stays
+        await pilot.press("r")
+        await pilot.pause(0.1)
+        assert not isinstance(app.screen, ConfirmScreen)
+        with pytest.raises(MaxworksError, match="rerun"):
+            api.ops.rerun([iid])
+        assert state_of(api, iid) == State.FAILURE
+
+    run(test, api)
+
+
+def test_an_om_role_may_rerun_but_the_readonly_flag_wins(api: Api) -> None:
+    api = as_member(api, "ops")
+
+    async def test(pilot: Pilot[None], app: OpsApp) -> None:
+        cycle = app.pane.cycle
+        assert not app.pane.readonly
+        assert cycle.check_action("op", ("rerun",)) is True
+
+    run(test, api)
+
+    async def readonly(pilot: Pilot[None], app: OpsApp) -> None:
+        assert app.pane.readonly
+        assert app.pane.cycle.check_action("op", ("rerun",)) is False
+
+    run(readonly, api, readonly=True)

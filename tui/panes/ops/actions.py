@@ -21,20 +21,19 @@ if TYPE_CHECKING:
     from engine.api import Api
     from engine.ops.queries import InstanceInfo
 
-MUTATING = frozenset(
-    {
-        "rerun",
-        "rerun_downstream",
-        "set_success",
-        "kill",
-        "freeze",
-        "remove_upstream",
-        "test_run",
-        "backfill",
-        "freeze_node",
-    }
-)
-"""Action names that change anything: hidden and refused in a read-only session."""
+ROLE_ACTION = {
+    "rerun": "ops.rerun",
+    "rerun_downstream": "ops.rerun",
+    "set_success": "ops.set_success",
+    "kill": "ops.kill",
+    "freeze": "ops.freeze",
+    "freeze_node": "ops.freeze",
+    "remove_upstream": "ops.remove_upstream",
+    "test_run": "ops.test_run",
+    "backfill": "ops.backfill",
+}
+"""Operation -> the permission (engine.security.roles) it needs. Every one changes something:
+hidden and refused in a read-only session, and for a role without the permission."""
 
 
 def describe(info: InstanceInfo) -> str:
@@ -45,19 +44,37 @@ class OpsActions:
     def __init__(self, host: Widget, api: Api, *, readonly: bool, done: Callable[[], None]) -> None:
         self.host = host
         self.api = api
-        self.readonly = readonly
+        self.session_readonly = readonly
         self.done = done
         """Called (on the UI thread) after an operation, to refresh what is shown."""
 
     # -- plumbing -------------------------------------------------------------------------------
-    def _refuse_readonly(self) -> bool:
-        if self.readonly:
-            self.host.notify(
-                "This session is read-only: operations are disabled.",
-                severity="warning",
-                title="Read-only",
-            )
-        return self.readonly
+    def allowed(self, name: str) -> bool:
+        """May this session run operation ``name``? (The engine checks again, whatever this says.)"""
+        if self.session_readonly:
+            return False
+        try:
+            return self.api.security.allows(ROLE_ACTION[name])
+        except MaxworksError:
+            return True  # the role cannot be read now: let the engine decide, and say why
+
+    @property
+    def readonly(self) -> bool:
+        """No operation is allowed: ``--readonly``, or a role that only reads (Visitor)."""
+        return not any(self.allowed(name) for name in ROLE_ACTION)
+
+    def _refuse(self, name: str) -> bool:
+        if self.allowed(name):
+            return False
+        why = (
+            "this session is read-only (--readonly)"
+            if self.session_readonly
+            else f"your role does not allow it ({ROLE_ACTION[name]})"
+        )
+        self.host.notify(
+            f"{name.replace('_', ' ')}: {why}", severity="warning", title="Not allowed"
+        )
+        return True
 
     def _infos(self, ids: list[int]) -> list[InstanceInfo] | None:
         try:
@@ -107,7 +124,7 @@ class OpsActions:
 
     # -- instance operations ----------------------------------------------------------------------
     def rerun(self, ids: list[int]) -> None:
-        if self._refuse_readonly() or not ids:
+        if self._refuse("rerun") or not ids:
             return
         infos = self._infos(ids)
         if infos is None:
@@ -122,7 +139,7 @@ class OpsActions:
         )  # fmt: skip
 
     def rerun_downstream(self, iid: int) -> None:
-        if self._refuse_readonly():
+        if self._refuse("rerun_downstream"):
             return
         try:
             plan = self.api.ops.rerun_downstream_plan(iid)
@@ -143,7 +160,7 @@ class OpsActions:
         )
 
     def set_success(self, ids: list[int]) -> None:
-        if self._refuse_readonly() or not ids:
+        if self._refuse("set_success") or not ids:
             return
         infos = self._infos(ids)
         if infos is None:
@@ -159,7 +176,7 @@ class OpsActions:
         )  # fmt: skip
 
     def kill(self, ids: list[int]) -> None:
-        if self._refuse_readonly() or not ids:
+        if self._refuse("kill") or not ids:
             return
         infos = self._infos(ids)
         if infos is None:
@@ -175,7 +192,7 @@ class OpsActions:
         )  # fmt: skip
 
     def freeze(self, ids: list[int]) -> None:
-        if self._refuse_readonly() or not ids:
+        if self._refuse("freeze") or not ids:
             return
         infos = self._infos(ids)
         if infos is None:
@@ -196,7 +213,7 @@ class OpsActions:
         )
 
     def remove_upstream(self, iid: int) -> None:
-        if self._refuse_readonly():
+        if self._refuse("remove_upstream"):
             return
         try:
             ups, _ = self.api.ops.neighbours(iid)
@@ -223,7 +240,7 @@ class OpsActions:
 
     # -- node operations --------------------------------------------------------------------------
     def freeze_node(self, name: str, frozen: bool) -> None:
-        if self._refuse_readonly():
+        if self._refuse("freeze_node"):
             return
         verb = "Freeze" if frozen else "Unfreeze"
         note = (
@@ -240,7 +257,7 @@ class OpsActions:
         )
 
     def test_run(self, name: str, default_day: str) -> None:
-        if self._refuse_readonly():
+        if self._refuse("test_run"):
             return
 
         def chosen(day: object) -> None:
@@ -254,7 +271,7 @@ class OpsActions:
         self.host.app.push_screen(RunTestDialog(name, default_day), chosen)
 
     def backfill(self, root: str, default_day: str) -> None:
-        if self._refuse_readonly():
+        if self._refuse("backfill"):
             return
 
         def created(run: object) -> None:

@@ -90,7 +90,7 @@ class DagScreen(Screen[None]):
         self.dag_tree.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "op" and self.actions.readonly)
+        return self.actions.allowed(str(parameters[0])) if action == "op" else True
 
     # -- building ---------------------------------------------------------------------------------
     def build(self) -> None:

@@ -75,7 +75,7 @@ class InstanceScreen(Screen[None]):
         self.set_interval(REFRESH_SECONDS, self.refresh_view)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "op" and self.actions.readonly)
+        return self.actions.allowed(str(parameters[0])) if action == "op" else True
 
     def refresh_view(self) -> None:
         try:

@@ -392,7 +392,9 @@ class InstanceList(Vertical):
     # -- actions ----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # read-only: the operations are hidden from the footer and help, and refused
-        return not (action in ("op", "node_op") and self.actions.readonly)
+        if action in ("op", "node_op"):
+            return self.actions.allowed(str(parameters[0]))
+        return True
 
     def action_op(self, name: str) -> None:
         ids = self.selected()

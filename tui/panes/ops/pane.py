@@ -85,8 +85,8 @@ class OpsPane(Pane):
 
     def __init__(self, api: Api, *, id: str | None = None, readonly: bool | None = None) -> None:
         super().__init__(api, id=id)
-        self.readonly = api.readonly if readonly is None else readonly
-        self.actions = OpsActions(self, api, readonly=self.readonly, done=self.after_operation)
+        session = api.readonly if readonly is None else readonly
+        self.actions = OpsActions(self, api, readonly=session, done=self.after_operation)
         self.current = "cycle"
 
     def compose(self) -> ComposeResult:
@@ -110,6 +110,11 @@ class OpsPane(Pane):
     def on_mount(self) -> None:
         self._show_views()
         self.cycle.table.focus()
+
+    @property
+    def readonly(self) -> bool:
+        """Nothing can be operated here: ``--readonly``, or a role that only reads."""
+        return self.actions.readonly
 
     @property
     def cycle(self) -> InstanceList:

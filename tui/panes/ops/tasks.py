@@ -83,7 +83,8 @@ class TaskList(Vertical):
         return self.query_one(RowGrid)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action in ("freeze", "test_run", "backfill") and self.actions.readonly)
+        names = {"freeze": "freeze_node", "test_run": "test_run", "backfill": "backfill"}
+        return self.actions.allowed(names[action]) if action in names else True
 
     def reload(self) -> None:
         monitor = self.api.ops.monitor()
