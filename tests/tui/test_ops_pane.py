@@ -548,3 +548,33 @@ def test_an_om_role_may_rerun_but_the_readonly_flag_wins(api: Api) -> None:
         assert app.pane.cycle.check_action("op", ("rerun",)) is False
 
     run(readonly, api, readonly=True)
+
+
+def test_command_mode_in_the_shell_routes_inst_to_this_pane(api: Api, tmp_path: Path) -> None:
+    from dataclasses import replace as dc_replace
+
+    from tui.config import load_settings
+    from tui.factory import make_app
+
+    settings = load_settings(tmp_path / "config")
+    settings = dc_replace(settings, editor=dc_replace(settings.editor, cursor_blink=False))
+    panes = [
+        ("studio", "tests.tui.conftest:EditorPane", "DataStudio"),
+        ("ops", "tui.panes.ops:OpsPane", "Operation Center"),
+    ]
+
+    async def main() -> None:
+        app = make_app(api, config=settings, panes=panes)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("ctrl+o")
+            await until(pilot, lambda: "ops" in app._loaded)
+            pane = app._loaded["ops"]
+            assert isinstance(pane, OpsPane)
+            await until(pilot, lambda: pane.cycle.loaded)
+            await pilot.press("colon", *"inst bizdate=20250314 status=failed", "enter")
+            await until(pilot, lambda: pane.cycle.current_query.bizdate == "20250314")
+            assert names(pane.cycle) == ["dwd_fail"]
+
+    import asyncio
+
+    asyncio.run(main())
