@@ -60,22 +60,29 @@ def grant() -> None:
 
 
 @grant.command("request")
-@click.argument("table")
+@click.argument("tables", nargs=-1, required=True)
 @click.option("--columns", help="Only these columns, comma-separated (default: the whole table).")
 @click.option("--action", type=click.Choice(GRANT_ACTIONS), default="select", show_default=True)
 @click.option("--reason", required=True, help="Why you need it (shown to the approver).")
 @click.option("--days", type=int, default=30, show_default=True, help="Validity once granted.")
 @click.pass_context
 def grant_request(
-    ctx: click.Context, table: str, columns: str | None, action: str, reason: str, days: int
+    ctx: click.Context,
+    tables: tuple[str, ...],
+    columns: str | None,
+    action: str,
+    reason: str,
+    days: int,
 ) -> None:
-    """Request ACTION on TABLE (project.table; a bare name is the production project's)."""
+    """Request ACTION on TABLES (project.table; a bare name is the production project's); one
+    request per table, each approved on its own."""
     api = _api(ctx)
     cols = [c for c in columns.split(",") if c.strip()] if columns else None
-    req = api.security.request(table, columns=cols, action=action, reason=reason, days=days)
-    _, _, who = api.security.request_detail(req.id)
-    click.echo(f"request {req.id}: {req.what} for {req.days} days, flow {req.flow}; pending")
-    click.echo(f"  approvers: {who}")
+    for table in tables:
+        req = api.security.request(table, columns=cols, action=action, reason=reason, days=days)
+        _, _, who = api.security.request_detail(req.id)
+        click.echo(f"request {req.id}: {req.what} for {req.days} days, flow {req.flow}; pending")
+        click.echo(f"  approvers: {who}")
 
 
 # -- approvals ----------------------------------------------------------------------------------

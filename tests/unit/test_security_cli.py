@@ -89,5 +89,9 @@ def test_refusals_exit_3(ws: Workspace) -> None:
     assert code == 0 and "request 1: select on shop.users for 30 days" in out
     code, out = cli(ws, "approve", "1")
     assert code == 3 and "cannot decide their own request 1" in out
+    code, out = cli(
+        ws, "grant", "request", "users", "shop.users", "--action", "describe", "--reason", "both"
+    )
+    assert code == 0 and "request 2:" in out and "request 3: describe on shop.users" in out
     code, out = cli(ws, "grant", "request", "shop_dev.t", "--reason", "r")
     assert code == 1 and "development tables need no grant" in out
