@@ -303,13 +303,17 @@ def bucket_counts(db: sqlite_utils.Database, q: InstanceQuery) -> dict[str, int]
     """The header's counts for ``q``'s view and business date (its filter's buckets ignored, so
     each count says what choosing that bucket would show)."""
     where, args = _where(db, replace(q, buckets=()))
-    cases = ", ".join(f"sum(CASE WHEN {sql} THEN 1 ELSE 0 END)" for sql in _BUCKET_SQL.values())
-    row = db.conn.execute(
-        f"SELECT count(*), {cases} FROM instances WHERE {' AND '.join(where)}", args
-    ).fetchone()
-    counts = {"all": int(row[0] or 0)}
-    for (name, _), value in zip(BUCKETS, row[1:], strict=True):
-        counts[name] = int(value or 0)
+    rows = db.conn.execute(
+        f"SELECT state, frozen, sched_type, count(*) FROM instances WHERE {' AND '.join(where)} "
+        "GROUP BY state, frozen, sched_type",
+        args,
+    ).fetchall()
+    counts = {"all": 0, **{name: 0 for name, _ in BUCKETS}}
+    for state, frozen, sched_type, n in rows:
+        counts["all"] += n
+        counts[_bucket_of(State(state))] += n
+        if frozen or sched_type == 2:
+            counts["frozen"] += n
     return counts
 
 
