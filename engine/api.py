@@ -180,15 +180,21 @@ class Api:
         reader = None if security.has_full_data_access() else security.reader(local=in_process)
         try:
             security.check_sql(text, env, reader)
-            if kind != "local":  # a job-based engine: no warehouse file to share with a leader
-                result = self._run_on(kind, text, env, limit)
-            elif not in_process:
-                result = self._run_through_leader(text, env, ctx.bizdate, limit)
-            else:
-                with LocalExecutor(
-                    self.workspace, env, user=self.user, result_limit=limit
-                ) as executor:
-                    result = executor.run_script(text)
+            try:
+                if kind != "local":  # a job-based engine: no warehouse file to share with a leader
+                    result = self._run_on(kind, text, env, limit)
+                elif not in_process:
+                    result = self._run_through_leader(text, env, ctx.bizdate, limit)
+                else:
+                    with LocalExecutor(
+                        self.workspace, env, user=self.user, result_limit=limit
+                    ) as executor:
+                        result = executor.run_script(text)
+            except MaxworksError as err:  # the engine could not run it: audited all the same
+                security.audit(
+                    "sql.query", f"sql ({env})", outcome="failed", detail=f"{err}\n{text[:1000]}"
+                )
+                raise
             masked = security.mask(result, env, reader)
         finally:
             if reader is not None:
@@ -362,7 +368,9 @@ class Api:
         action = "ops.read" if dry_run else "ops.lifecycle"
         with self.security.operation(action, "lifecycle sweep") as audit:
             done = sweep(self.workspace, now=now or self.clock(), dry_run=dry_run, user=self.user)
-            audit["written"] = sorted({f"{r.project}.{r.table}" for r in done} if not dry_run else ())
+            audit["written"] = sorted(
+                {f"{r.project}.{r.table}" for r in done} if not dry_run else ()
+            )
         if done and not dry_run:  # the Data Map re-reads what lost partitions or was dropped
             self.datamap.after_change([f"{r.project}.{r.table}" for r in done], at=self.clock())
         return done
