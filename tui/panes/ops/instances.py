@@ -149,6 +149,7 @@ class InstanceList(Vertical):
         self._status_cells: dict[tuple[object, ...], Cell] = {}
         self._accent = ""
         self._shown_text: dict[str, str] = {}
+        self._shown_rows: dict[str, int] = {}
         self._fg: Monitor | None = None
         self._bg: Monitor | None = None
         self.loaded = False
@@ -344,11 +345,19 @@ class InstanceList(Vertical):
         )
 
     def _update(self, selector: str, text: Text) -> None:
-        """Repaint a line only when it says something new (an update re-lays the screen out)."""
+        """Repaint a line only when it says something new, and lay the screen out again only
+        when it may need another row (a layout pass costs more than the whole list)."""
         key = text.markup
-        if self._shown_text.get(selector) != key:
-            self._shown_text[selector] = key
-            self.query_one(selector, Static).update(text)
+        before = self._shown_text.get(selector)
+        if before == key:
+            return
+        self._shown_text[selector] = key
+        line = self.query_one(selector, Static)
+        width = max(1, line.size.width)
+        rows = len(text.plain) // width
+        layout = before is None or rows != self._shown_rows.get(selector)
+        self._shown_rows[selector] = rows
+        line.update(text, layout=layout)
 
     # -- selection --------------------------------------------------------------------------------
     @property
