@@ -198,6 +198,7 @@ def collect_all(
             for c in found:
                 store.put_table(db, c.info, c.partitions, env=c.env, now=now)
         store.set_meta(db, "collected_at", now.strftime(store.TS))
+        store.clear_stale(db)
     count = sum(len(v) for v in gathered.values())
     return RefreshReport(
         count, removed, tuple(gathered), tuple(errors), (time.perf_counter() - started) * 1000
@@ -254,6 +255,7 @@ def collect_tables(
                 removed += store.remove_table(db, project, stale)
         for c in found:
             store.put_table(db, c.info, c.partitions, env=c.env, now=now)
+        store.clear_stale(db, [f"{p}.{n}" for p, names in wanted.items() for n in names])
     return RefreshReport(
         len(found), removed, tuple(wanted), tuple(errors), (time.perf_counter() - started) * 1000
     )

@@ -112,12 +112,36 @@ def parse_node(
     return out
 
 
+def script_tables(script: str, default_project: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(tables read, tables written or altered) by a script whose parameters are substituted:
+    for engines whose results do not say (MaxCompute jobs). DROP, ALTER and TRUNCATE count as
+    writes here (the Data Map must re-read their tables), though they carry no lineage."""
+    from engine.sql.dialect import parse_statement
+    from engine.sql.splitter import parse_set, split_statements
+
+    out = NodeLineage()
+    for statement in split_statements(script):
+        if parse_set(statement.text) is not None:
+            continue
+        try:
+            tree = parse_statement(statement.text)
+        except SqlError:
+            continue
+        if isinstance(tree, (exp.Drop, exp.Alter, exp.TruncateTable)):
+            out.writes.update(qualified(t, default_project) for t in tree.find_all(exp.Table))
+            continue
+        _statement(tree, default_project, lambda _: None, {}, out, trace_columns=False)
+    return tuple(sorted(out.reads)), tuple(sorted(out.writes))
+
+
 def _statement(
     tree: exp.Expr,
     project: str,
     cols: Callable[[str], list[str] | None],
     local: Schema,
     out: NodeLineage,
+    *,
+    trace_columns: bool = True,
 ) -> None:
     targets: list[exp.Table] = []
     ignored: set[int] = set()
@@ -167,7 +191,7 @@ def _statement(
         for source in sources:
             if source != written_name:
                 out.table_edges.add((source, written_name))
-    if query is not None and target_columns and len(written) == 1:
+    if trace_columns and query is not None and target_columns and len(written) == 1:
         outer = tree.args.get("with_")  # WITH c AS (...) INSERT ... SELECT ... FROM c
         if outer is not None and query.args.get("with_") is None:
             query = query.copy()

@@ -132,6 +132,11 @@ class DataMap:
 
         with self._db() as db:
             qualified = self.resolve(table, db)
+            if store.is_stale(db, qualified):  # a remote run changed it: re-read it now
+                collect.collect_tables(
+                    self.workspace, db, [qualified], user=self.api.user, clock=self.api.clock
+                )
+                qualified = self.resolve(qualified, db)
             lineage.sync(db, self.workspace.config.projects.prod)
             return self._detail(db, qualified, partitions)
 
@@ -361,12 +366,16 @@ def _note_and_collect(
     collect_written: bool,
     clock: Callable[[], datetime],
     collect_first: bool = False,
+    defer_remote: bool = False,
 ) -> None:
     with write_transaction(db):
         store.note_access(db, read, written, user=user, at=at)
     if not collect_written or not written:
         return
-    if store.get_meta(db, "collected_at") is not None:
+    if defer_remote and workspace.config.engine != "local":  # no remote calls in the loop
+        with write_transaction(db):
+            store.mark_stale(db, written, at)
+    elif store.get_meta(db, "collected_at") is not None:
         collect.collect_tables(workspace, db, written, user=user, clock=clock)
     elif collect_first:  # the leader holds the warehouse: nobody else can collect it
         collect.collect_all(workspace, db, user=user, clock=clock)
@@ -402,6 +411,6 @@ def after_scheduler_runs(
         db,
         lambda: _note_and_collect(
             workspace, db, read, written, user=user, at=at, collect_written=True,
-            clock=lambda: at, collect_first=True,
+            clock=lambda: at, collect_first=True, defer_remote=True,
         ),
     )  # fmt: skip

@@ -171,3 +171,25 @@ def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [key, value],
     )
+
+
+def mark_stale(db: sqlite_utils.Database, tables: Iterable[str], at: datetime) -> None:
+    """Remember tables a run changed where re-reading them now would cost the caller (the
+    scheduler's loop, with a remote engine); the next detail of one re-reads it first."""
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO dm_meta (key, value) VALUES (?, ?)",
+        [(f"stale:{t.lower()}", at.strftime(TS)) for t in dict.fromkeys(tables)],
+    )
+
+
+def is_stale(db: sqlite_utils.Database, table: str) -> bool:
+    return get_meta(db, f"stale:{table}") is not None
+
+
+def clear_stale(db: sqlite_utils.Database, tables: Iterable[str] | None = None) -> None:
+    if tables is None:
+        db.execute("DELETE FROM dm_meta WHERE key LIKE 'stale:%'")
+        return
+    db.conn.executemany(
+        "DELETE FROM dm_meta WHERE key = ?", [(f"stale:{t.lower()}",) for t in tables]
+    )

@@ -92,8 +92,11 @@ class RemoteJobs:
                 where = f"statement {s.index + 1} (line {s.line})"
                 self._log(job, f"{where}: {s.error if s.error else s.message or s.kind}")
             self._log(job, "succeeded" if status.ok else f"failed: {status.error or status.state}")
-            if status.ok:
-                out.append((job, Outcome(True)))
+            if status.ok:  # the tables it touched, for the Data Map (MaxCompute does not say)
+                from engine.datamap.lineage import script_tables
+
+                read, written = script_tables(status.handle.script, status.handle.project)
+                out.append((job, Outcome(True, tables_read=read, tables_written=written)))
             else:
                 out.append(
                     (job, Outcome(False, str(status.error) if status.error else status.state))

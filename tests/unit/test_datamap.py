@@ -429,3 +429,44 @@ def test_preview_is_refused_then_granted_and_masked(tmp_path: Path, clock: Clock
     phones = [str(r[2]) for r in last.rows or []]
     assert len(phones) == 2 and all(p not in ("13800001111", "13900002222") for p in phones)
     assert all(len(p) and p != "None" for p in phones), phones
+
+
+def test_tables_a_remote_script_touches_come_from_its_sql() -> None:
+    from engine.datamap.lineage import script_tables
+
+    script = (
+        "SET odps.sql.allow.fullscan=true;\n"
+        "CREATE TABLE IF NOT EXISTS t2 (a BIGINT);\n"
+        "WITH c AS (SELECT a FROM p.src) INSERT OVERWRITE TABLE t2 SELECT a FROM c JOIN dim d ON 1=1;\n"
+        "DROP TABLE IF EXISTS old_t; ALTER TABLE x ADD COLUMNS (c STRING); TRUNCATE TABLE y;\n"
+        "SELECT 1;"
+    )
+    assert script_tables(script, "shop") == (
+        ("p.src", "shop.dim"),
+        ("shop.old_t", "shop.t2", "shop.x", "shop.y"),
+    )
+
+
+def test_a_table_marked_stale_is_read_again_before_its_detail(fresh: Api) -> None:
+    """The scheduler of a remote engine only marks what its runs changed (no metadata calls in
+    its loop); the detail of such a table re-reads it first."""
+    from engine.datamap import store
+    from engine.executors.local.executor import LocalExecutor
+
+    assert fresh.datamap.show("shop.ods_orders").partition_count == 2
+    with LocalExecutor(fresh.workspace, "prod", user="carol") as ex:
+        assert ex.run_script(
+            "INSERT INTO ods_orders PARTITION (dt='20250315') VALUES (4, 1, 1.0);"
+        ).ok
+    assert fresh.datamap.show("shop.ods_orders").partition_count == 2  # nobody said
+    db = fresh.workspace.open_state()
+    try:
+        store.mark_stale(db, ["shop.ods_orders"], fresh.clock())
+    finally:
+        db.close()
+    assert fresh.datamap.show("shop.ods_orders").partition_count == 3
+    db = fresh.workspace.open_state()
+    try:
+        assert not store.is_stale(db, "shop.ods_orders")
+    finally:
+        db.close()
