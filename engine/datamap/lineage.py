@@ -257,12 +257,26 @@ def _columns(
 
 
 # -- the store -------------------------------------------------------------------------------------
-def sync(db: sqlite_utils.Database, prod_project: str, *, force: bool = False) -> int:
-    """Re-parse the deployed nodes whose version changed since the last sync; returns how many."""
+def sync(db: sqlite_utils.Database, prod_project: str, *, recheck: bool = False) -> int:
+    """Re-parse the deployed nodes whose version changed since the last sync; returns how many.
+
+    ``recheck`` (after a full collection) also re-parses the nodes that write tables but got no
+    column lineage: the columns of their tables may not have been known then."""
     row = db.execute("SELECT coalesce(max(id), 0) FROM deployments").fetchone()
     mark = f"{PARSER_VERSION}:{row[0] if row else 0}"
-    if not force and store.get_meta(db, "lineage_mark") == mark:
+    if not recheck and store.get_meta(db, "lineage_mark") == mark:
         return 0
+    again = (
+        {
+            str(r[0])
+            for r in db.execute(
+                "SELECT DISTINCT node FROM dm_table_edges WHERE node NOT IN "
+                "(SELECT node FROM dm_column_edges)"
+            ).fetchall()
+        }
+        if recheck
+        else set()
+    )
     deployed = {
         int(node_id): (int(version), text)
         for node_id, version, text in db.execute(
@@ -276,7 +290,7 @@ def sync(db: sqlite_utils.Database, prod_project: str, *, force: bool = False) -
     changed = [
         nid
         for nid, (version, _) in deployed.items()
-        if force or parsed.get(nid, ("", -1))[1] != version
+        if parsed.get(nid, ("", -1))[1] != version or parsed[nid][0] in again
     ]
     specs = {nid: NodeSpec.from_json(deployed[nid][1]) for nid in changed}
     local: Schema = {}

@@ -257,7 +257,7 @@ class DataMap:
                 report = collect.collect_all(
                     self.workspace, db, user=self.api.user, clock=self.api.clock
                 )
-                lineage.sync(db, self.workspace.config.projects.prod, force=True)
+                lineage.sync(db, self.workspace.config.projects.prod, recheck=True)
                 return report
             names = [self._refresh_name(db, t) for t in tables]
             return collect.collect_tables(

@@ -470,3 +470,21 @@ def test_a_table_marked_stale_is_read_again_before_its_detail(fresh: Api) -> Non
         assert not store.is_stale(db, "shop.ods_orders")
     finally:
         db.close()
+
+
+def test_refresh_completes_column_lineage_once_the_columns_are_known(
+    tmp_path: Path, clock: Clock
+) -> None:
+    api = build(tmp_path / "ws", clock, deploy=False)
+    code = "INSERT OVERWRITE TABLE late_t SELECT name FROM dim_user;\n"
+    api.studio.create_node("late", "sales", "odps_sql", code=code, params=P)
+    api.studio.commit(message="v1")
+    api.studio.deploy(message="go")
+    lin = api.datamap.lineage("dim_user", columns=True, up=0, down=1)  # late_t does not exist
+    assert lin.downstream == ()
+    ok(api, "CREATE TABLE late_t (who STRING);")
+    api.datamap.refresh()
+    lin = api.datamap.lineage("dim_user", columns=True, up=0, down=1)
+    assert [(e.parent_column, e.table, e.column) for e in lin.downstream] == [
+        ("name", "shop.late_t", "who")
+    ]
