@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 from sqlglot import exp
@@ -27,6 +28,9 @@ from engine.errors import MaxworksError, SqlError, UnsupportedSqlError
 from engine.sql.analysis import real_tables
 from engine.store import write_transaction
 from engine.studio.spec import NodeSpec
+
+if TYPE_CHECKING:
+    from engine.sql.splitter import Statement
 
 PARSER_VERSION = "1"
 _REFERENCE = re.compile(r"\$\{([^{}\n]*)\}")
@@ -61,6 +65,17 @@ def _placeholders(code: str, params: tuple[tuple[str, str], ...]) -> str:
     return _REFERENCE.sub(replace, code)
 
 
+def _statements(script: str) -> list[Statement]:
+    """The script's statements; none when it cannot be split (an unterminated quote): such code
+    never ran, and its node's parse error says why."""
+    from engine.sql.splitter import split_statements
+
+    try:
+        return list(split_statements(script))
+    except SqlError:
+        return []
+
+
 def qualified(table: exp.Table, default_project: str) -> str:
     catalog, db = table.args.get("catalog"), table.args.get("db")
     project = catalog.name if catalog is not None else (db.name if db is not None else None)
@@ -88,7 +103,7 @@ def parse_node(
 ) -> NodeLineage:
     """Tables read and written, table edges and column edges of one node's code."""
     from engine.sql.dialect import parse_statement
-    from engine.sql.splitter import parse_set, split_statements
+    from engine.sql.splitter import parse_set
 
     out = NodeLineage()
     if spec.type.value not in _SQL_TYPES or not spec.code.strip():
@@ -98,7 +113,11 @@ def parse_node(
     def cols(name: str) -> list[str] | None:
         return local.get(name) or columns_of(name)
 
-    for statement in split_statements(_placeholders(spec.code, spec.params)):
+    code = _placeholders(spec.code, spec.params)
+    statements = _statements(code)
+    if not statements and code.strip():
+        out.error = "the code cannot be split into statements (an unterminated quote?)"
+    for statement in statements:
         if parse_set(statement.text) is not None:
             continue
         try:
@@ -117,10 +136,10 @@ def script_tables(script: str, default_project: str) -> tuple[tuple[str, ...], t
     for engines whose results do not say (MaxCompute jobs). DROP, ALTER and TRUNCATE count as
     writes here (the Data Map must re-read their tables), though they carry no lineage."""
     from engine.sql.dialect import parse_statement
-    from engine.sql.splitter import parse_set, split_statements
+    from engine.sql.splitter import parse_set
 
     out = NodeLineage()
-    for statement in split_statements(script):
+    for statement in _statements(script):
         if parse_set(statement.text) is not None:
             continue
         try:
@@ -341,11 +360,10 @@ def sync(db: sqlite_utils.Database, prod_project: str, *, recheck: bool = False)
 
 def _creates(spec: NodeSpec, project: str, local: Schema) -> None:
     from engine.sql.dialect import parse_statement
-    from engine.sql.splitter import split_statements
 
     if spec.type.value not in _SQL_TYPES or "create" not in spec.code.lower():
         return
-    for statement in split_statements(_placeholders(spec.code, spec.params)):
+    for statement in _statements(_placeholders(spec.code, spec.params)):
         if not re.match(r"\s*(--[^\n]*\n\s*)*create\b", statement.text, re.I):
             continue
         try:

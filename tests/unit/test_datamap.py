@@ -445,6 +445,7 @@ def test_tables_a_remote_script_touches_come_from_its_sql() -> None:
         ("p.src", "shop.dim"),
         ("shop.old_t", "shop.t2", "shop.x", "shop.y"),
     )
+    assert script_tables("INSERT INTO t SELECT 'unterminated FROM s;", "shop") == ((), ())
 
 
 def test_a_table_marked_stale_is_read_again_before_its_detail(fresh: Api) -> None:
