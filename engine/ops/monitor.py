@@ -286,12 +286,28 @@ def list_page(
             where.append(f"({expr}, id) {op} (?, ?)")
             args += [after[0], after[1]]
     order = "DESC" if q.descending else "ASC"
-    order_by = f"id {order}" if q.sort == "id" else f"{expr} {order}, id {order}"
-    sql = (
-        f"SELECT {COLUMNS}, {expr} AS sort_key FROM instances WHERE {' AND '.join(where)} "
-        f"ORDER BY {order_by} LIMIT ?"
-    )
-    rows = db.conn.execute(sql, [*args, limit + 1]).fetchall()
+    where_sql = " AND ".join(where)
+    if q.sort == "id":
+        rows = db.conn.execute(
+            f"SELECT {COLUMNS}, id FROM instances WHERE {where_sql} ORDER BY id {order} LIMIT ?",
+            [*args, limit + 1],
+        ).fetchall()
+    else:
+        # sort (key, id) pairs only, then read the page's rows: the sorter holds two values a row
+        # instead of every column of the day's instances
+        keys = db.conn.execute(
+            f"SELECT id, {expr} FROM instances WHERE {where_sql} "
+            f"ORDER BY {expr} {order}, id {order} LIMIT ?",
+            [*args, limit + 1],
+        ).fetchall()
+        by_id = {
+            r[0]: r
+            for r in db.conn.execute(
+                f"SELECT {COLUMNS} FROM instances WHERE id IN ({','.join('?' * len(keys))})",
+                [k[0] for k in keys],
+            ).fetchall()
+        } if keys else {}  # fmt: skip
+        rows = [(*by_id[i], key) for i, key in keys if i in by_id]
     more = len(rows) > limit
     rows = rows[:limit]
     infos = [_info(r[:-1]) for r in rows]

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from engine.ops.queries import InstanceInfo
     from tui.panes.ops.actions import OpsActions
 
-PAGE = 100
-"""Rows per keyset page."""
+PAGE = 60
+"""Rows per keyset page (a tall terminal shows ~45; the next page comes as the cursor nears the end)."""
 REFRESH_SECONDS = 1.5
 REFRESH_MAX_ROWS = 2000
 """Live refresh re-reads at most this many loaded rows (the rest refresh when scrolled to)."""
