@@ -260,7 +260,7 @@ def _columns(
         if known:
             schema.setdefault(p, {})[n] = {c: "STRING" for c in known}
     try:
-        traced = lineage(None, q, schema=schema, dialect=MaxCompute)
+        traced = lineage(None, q, schema=schema, dialect=MaxCompute, trim_selects=False, copy=False)
     except Exception:  # sqlglot could not trace this query: keep its table edges only
         return
     for position, node in enumerate(traced.values()):
