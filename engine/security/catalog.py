@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlite_utils
 
-from engine.sql.analysis import TableName
 from engine.workspace import Workspace
+
+if TYPE_CHECKING:
+    from engine.sql.analysis import TableName
 
 
 @dataclass(frozen=True)

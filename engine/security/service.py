@@ -16,13 +16,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlite_utils
-from sqlglot import exp
 
 from engine.errors import MaxworksError, PermissionDenied, SqlError
-from engine.executors.contract import ResultSet
 from engine.executors.records import ResultColumn, ScriptResult, StatementResult
 from engine.identity import current_user
 from engine.scheduler import events
@@ -40,12 +38,16 @@ from engine.security.classify import (
 from engine.security.config import DEFAULT_FLOW, ApprovalFlow
 from engine.security.grants import GRANT_ACTIONS, MAX_DAYS, Grant, Request
 from engine.security.masking import FULL_MASK, parse_method
-from engine.security.refs import Access, script_accesses, statement_accesses
 from engine.security.roles import ACTIONS, ROLES, Principal, allows, parse_role, require
-from engine.sql.analysis import TableName
-from engine.sql.dialect import parse_statement
 from engine.store import write_transaction
 from engine.workspace import Environment, Workspace
+
+if TYPE_CHECKING:  # sqlglot loads when SQL is checked, not when roles are (the app's start-up)
+    from sqlglot import exp
+
+    from engine.executors.contract import ResultSet
+    from engine.security.refs import Access
+    from engine.sql.analysis import TableName
 
 TS = "%Y-%m-%d %H:%M:%S"
 PRINCIPAL_TTL = 2.0  # seconds
@@ -286,6 +288,10 @@ class Security:
     def record_views(self, result: ScriptResult, env: Environment) -> None:
         """Views created through the API while another process holds the warehouse: keep their
         text, so reads through them are checked against their base tables."""
+        from sqlglot import exp
+
+        from engine.sql.dialect import parse_statement
+
         default = self.workspace.config.project_for(env)
         db = self._db()
         try:
@@ -325,6 +331,8 @@ class Security:
                 return self.check_sql(text, env, own)
             finally:
                 own.close()
+        from engine.security.refs import script_accesses
+
         config = self.workspace.config
         try:
             accesses = script_accesses(
@@ -472,6 +480,8 @@ class Security:
         for the acting user (lineage from the code the instance ran)."""
         if self.cleared():
             return rs
+        from sqlglot import exp
+
         from engine.executors.contract import to_arrow
         from engine.params import substitute
         from engine.sql.splitter import split_statements
@@ -554,7 +564,11 @@ class Security:
     def _plan(
         self, db: sqlite_utils.Database, s: StatementResult, env: Environment, reader: Reader
     ) -> list[str | None]:
+        from sqlglot import exp
+
         from engine.security.lineage import result_origins
+        from engine.security.refs import statement_accesses
+        from engine.sql.dialect import parse_statement
 
         config = self.workspace.config
         default = config.project_for(env)
@@ -662,6 +676,8 @@ class Security:
         self, table: str | None = None, *, refresh: bool = True
     ) -> list[tuple[TableName, list[ColumnClass]]]:
         """Classify one table or every table of the workspace (refresh: sample again)."""
+        from engine.sql.analysis import TableName
+
         self._member_required()
         targets = [self.table_name(table)] if table else None
         if refresh:
@@ -721,6 +737,8 @@ class Security:
     # -- permission requests ----------------------------------------------------------------------
     def table_name(self, text: str) -> TableName:
         """``project.table`` or ``table`` (the production project's) as a checked name."""
+        from engine.sql.analysis import TableName
+
         config = self.workspace.config
         parts = [p.strip().strip("`").lower() for p in text.split(".")]
         if len(parts) == 1:
@@ -1074,6 +1092,8 @@ def _by_result(name: str, values: Sequence[Any]) -> str | None:
 
 
 def _all_tables(reader: Reader, workspace: Workspace) -> list[TableName]:
+    from engine.sql.analysis import TableName
+
     if not isinstance(reader, LocalReader):
         return []
     out = []
@@ -1111,6 +1131,8 @@ def guarded(action: str) -> Callable[[_F], _F]:
 
 
 def _parsed(text: str) -> exp.Expr | None:
+    from engine.sql.dialect import parse_statement
+
     try:
         return parse_statement(text)
     except SqlError:

@@ -434,3 +434,16 @@ def test_checks_and_masking_from_state_db_when_the_warehouse_is_held_elsewhere(
         db.close()
     assert masked.result.last_query is not None
     assert masked.result.last_query.rows == [("138****5678", 1), ("139****5432", 2)]
+
+
+def test_role_checks_do_not_load_the_sql_engines() -> None:
+    """Panes ask what the user may do at start-up: that must not import sqlglot or DuckDB."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, engine.security.service, engine.security.roles\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'duckdb', 'sqlglot', 'pyarrow'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
