@@ -571,7 +571,10 @@ def test_command_mode_in_the_shell_routes_inst_to_this_pane(api: Api, tmp_path: 
             pane = app._loaded["ops"]
             assert isinstance(pane, OpsPane)
             await until(pilot, lambda: pane.cycle.loaded)
-            await pilot.press("colon", *"inst bizdate=20250314 status=failed", "enter")
+            await until(pilot, lambda: app.focused is pane.cycle.table)
+            await pilot.press("colon")
+            await until(pilot, lambda: app.command_line.is_open)
+            await pilot.press(*"inst bizdate=20250314 status=failed", "enter")
             await until(pilot, lambda: pane.cycle.current_query.bizdate == "20250314")
             assert names(pane.cycle) == ["dwd_fail"]
 
