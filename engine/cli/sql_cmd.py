@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from engine.cli import workspace_option
 from engine.errors import MaxworksError
+
+if TYPE_CHECKING:
+    from engine.api import Api
 
 
 def _param(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
@@ -66,6 +70,19 @@ def _param(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
     show_default=True,
     help="Rows to fetch from the last query.",
 )
+@click.option(
+    "--estimate",
+    is_flag=True,
+    help="Print what the script would read (a dry run: no data read) and stop.",
+)
+@click.option(
+    "--max-read",
+    "max_read",
+    callback=lambda _c, _p, v: _size(v),
+    help="Ask before running a script estimated to read more than this (e.g. 500M, 2G); "
+    "default 1G on MaxCompute, no limit on the local engine.",
+)
+@click.option("-y", "--yes", is_flag=True, help="Run even above --max-read, without asking.")
 @click.pass_context
 def sql(
     ctx: click.Context,
@@ -78,6 +95,9 @@ def sql(
     fmt: str,
     engine: str | None,
     limit: int,
+    estimate: bool,
+    max_read: int | None,
+    yes: bool,
 ) -> None:
     """Run a script and print the result of its last query.
 
@@ -94,6 +114,11 @@ def sql(
         raise click.UsageError("give --bizdate or --cyctime, not both")
     script = text if text is not None else _read(file)  # type: ignore[arg-type]
     api = Api.open(workspace_option(ctx))
+    _check_cost(
+        api, script, env, bizdate, params, engine, estimate=estimate, max_read=max_read, yes=yes
+    )
+    if estimate:
+        return
     run = api.run_sql(
         script,
         env=env,  # type: ignore[arg-type]
@@ -123,6 +148,72 @@ def sql(
             click.echo(f"(only the first {limit:,} rows are shown; use --limit)", err=True)
     if result.error is not None:
         raise result.error
+
+
+_UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def _size(text: str | None) -> int | None:
+    """``500M``, ``2G``, ``1024`` -> bytes."""
+    if text is None:
+        return None
+    raw = text.strip().upper().removesuffix("IB").removesuffix("B")
+    number, unit = (raw[:-1], raw[-1]) if raw and raw[-1] in _UNITS else (raw, "")
+    try:
+        value = float(number)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a size; write e.g. 500M or 2G") from None
+    if value < 0:
+        raise click.BadParameter(f"{text!r}: a size cannot be negative")
+    return int(value * _UNITS[unit])
+
+
+def _check_cost(
+    api: Api,
+    script: str,
+    env: str | None,
+    bizdate: str | None,
+    params: dict[str, str],
+    engine: str | None,
+    *,
+    estimate: bool,
+    max_read: int | None,
+    yes: bool,
+) -> None:
+    """The cost estimate before a run: printed with --estimate, and on MaxCompute (or with
+    --max-read) a run above the limit is confirmed first — refused when nobody can answer."""
+    from engine.executors.factory import engine_of
+    from engine.params.context import parse_bizdate
+    from engine.studio.cost import LARGE_READ_BYTES, format_bytes
+
+    kind = engine_of(api.workspace, engine)
+    limit = max_read if max_read is not None else (LARGE_READ_BYTES if kind != "local" else None)
+    if not estimate and (limit is None or yes):
+        return
+    report = api.estimate_cost(
+        script,
+        env=env,  # type: ignore[arg-type]
+        bizdate=parse_bizdate(bizdate) if bizdate else None,
+        params=params,
+        engine=engine,
+    )
+    if estimate:
+        click.echo(f"cost estimate ({report.engine}): {report.summary()}")
+        for table in report.tables:
+            click.echo(f"  {table.describe()}")
+        for note in report.notes:
+            click.echo(f"  note: {note}")
+        return
+    assert limit is not None
+    if not report.is_large(limit):
+        return
+    what = f"this script would read {report.summary()}, more than {format_bytes(limit)}"
+    if not sys.stdin.isatty():
+        raise MaxworksError(
+            f"{what}; not run", hint="rerun with --yes to run it anyway, or raise --max-read"
+        )
+    if not click.confirm(f"{what}. Run it?", default=False, err=True):
+        raise MaxworksError("not run")
 
 
 def _read(file: Path) -> str:
