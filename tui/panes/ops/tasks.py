@@ -257,12 +257,13 @@ class BackfillList(Vertical):
                 for run in self.runs
             ]
         )
-        self.query_one("#backfills-head", Static).update(
-            Text(
-                f"{len(self.runs)} backfill runs · newest first · Tab: the run's instances",
-                style="bold",
-            )
+        head = (
+            f"{len(self.runs)} backfill runs · newest first · Tab: the run's instances"
+            if self.runs
+            else "No backfill runs yet: B on a node (here, or in 2 Tasks) backfills it and its "
+            "descendants over date ranges"
         )
+        self.query_one("#backfills-head", Static).update(Text(head, style="bold"))
         self._show_run()
 
     def _progress(self, run: BackfillProgress) -> str:
