@@ -341,11 +341,6 @@ def sync(db: sqlite_utils.Database, prod_project: str, *, recheck: bool = False)
                 [nid, node, deployed[nid][0], found.error],
             )
             db.conn.executemany(
-                "INSERT OR IGNORE INTO dm_node_tables (node, tbl, role) VALUES (?, ?, ?)",
-                [(node, t, "read") for t in found.reads]
-                + [(node, t, "write") for t in found.writes],
-            )
-            db.conn.executemany(
                 "INSERT OR IGNORE INTO dm_table_edges (source, target, node) VALUES (?, ?, ?)",
                 [(s, t, node) for s, t in found.table_edges],
             )
@@ -356,6 +351,27 @@ def sync(db: sqlite_utils.Database, prod_project: str, *, recheck: bool = False)
             )
         store.set_meta(db, "lineage_mark", mark)
     return len(results)
+
+
+def sync_io(db: sqlite_utils.Database) -> None:
+    """Producing and consuming nodes, from the deployed snapshots' inputs and outputs (resolved
+    at commit: parsed from the code plus declared ones, so shell and sync nodes count too).
+    No SQL is parsed here; rebuilt whenever something was deployed since."""
+    row = db.execute("SELECT coalesce(max(id), 0) FROM deployments").fetchone()
+    mark = str(row[0] if row else 0)
+    if store.get_meta(db, "io_mark") == mark:
+        return
+    rows: list[tuple[str, str, str]] = []
+    for (text,) in db.execute("SELECT spec FROM deployed").fetchall():
+        spec = NodeSpec.from_json(text)
+        rows += [(spec.name, name.lower(), "read") for name in spec.inputs]
+        rows += [(spec.name, name.lower(), "write") for name in spec.outputs]
+    with write_transaction(db):
+        db.execute("DELETE FROM dm_node_tables")
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO dm_node_tables (node, tbl, role) VALUES (?, ?, ?)", rows
+        )
+        store.set_meta(db, "io_mark", mark)
 
 
 def _creates(spec: NodeSpec, project: str, local: Schema) -> None:
@@ -377,12 +393,12 @@ def _creates(spec: NodeSpec, project: str, local: Schema) -> None:
 
 
 def _forget(db: sqlite_utils.Database, node: str) -> None:
-    for table in ("dm_node_tables", "dm_table_edges", "dm_column_edges"):
+    for table in ("dm_table_edges", "dm_column_edges"):
         db.execute(f"DELETE FROM {table} WHERE node = ?", [node])
 
 
 def nodes_of(db: sqlite_utils.Database, table: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(producing nodes, consuming nodes) of a ``project.table``."""
+    """(producing nodes, consuming nodes) of an output name (``<prod project>.table``)."""
     rows = db.execute(
         "SELECT role, node FROM dm_node_tables WHERE tbl = ? ORDER BY node", [table]
     ).fetchall()

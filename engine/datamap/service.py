@@ -137,7 +137,7 @@ class DataMap:
                     self.workspace, db, [qualified], user=self.api.user, clock=self.api.clock
                 )
                 qualified = self.resolve(qualified, db)
-            lineage.sync(db, self.workspace.config.projects.prod)
+            lineage.sync_io(db)
             return self._detail(db, qualified, partitions)
 
     def _detail(self, db: sqlite_utils.Database, qualified: str, limit: int) -> TableDetail:
@@ -169,7 +169,14 @@ class DataMap:
                 [tid, limit],
             ).fetchall()
         )
-        producers, consumers = lineage.nodes_of(db, qualified)
+        # outputs are named after the production project: a dev table has its prod producers
+        dev = self.workspace.config.projects.dev
+        output = (
+            f"{self.workspace.config.projects.prod.lower()}.{name}"
+            if dev and project == dev.lower()
+            else qualified
+        )
+        producers, consumers = lineage.nodes_of(db, output)
         access = db.execute(
             "SELECT read_at, read_by, written_at, written_by FROM dm_access "
             "WHERE project = ? AND name = ?",

@@ -55,7 +55,7 @@ def put_table(
     sizes = [p.size_bytes for p in partitions]
     partitioned = bool(info.partition_columns)
     row_count = info.row_count
-    if partitioned and row_count is None and partitions and all(r is not None for r in rows):
+    if partitioned and row_count is None and all(r is not None for r in rows):  # none: 0
         row_count = sum(r for r in rows if r is not None)
     size = info.size_bytes
     if partitioned and size is None and partitions and all(s is not None for s in sizes):

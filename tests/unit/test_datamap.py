@@ -287,6 +287,8 @@ def test_producing_and_consuming_nodes(shop: Api) -> None:
     assert d.producers == ("dwd_orders",) and d.consumers == ("ads_sales",)
     assert shop.datamap.show("shop.ads_sales").consumers == ("report",)
     assert shop.datamap.show("shop.ods_orders").producers == ()
+    # from the deployed snapshots' outputs, named after production: the dev table's too
+    assert shop.datamap.show("shop_dev.dwd_orders").producers == ("dwd_orders",)
 
 
 def test_table_lineage_both_directions_with_depth_limits(shop: Api) -> None:
