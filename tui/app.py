@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer
+from textual.widgets import ContentSwitcher
 from textual.worker import Worker, get_current_worker
 
 from tui.commands import Command, CommandError, CommandHistory, parse_command
@@ -35,6 +36,7 @@ from tui.scheduler_control import (
     run_embedded,
 )
 from tui.widgets.command_line import CommandLine
+from tui.widgets.footer import KeyFooter
 from tui.widgets.status_bar import Context, PaneTab, StatusBar
 
 if TYPE_CHECKING:
@@ -119,7 +121,7 @@ class MaxworksApp(App[None]):
         yield StatusBar(id="status")
         yield ContentSwitcher(self._build_pane(start), initial=start, id="panes")
         yield CommandLine(self.history, id="command-line")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def status(self) -> StatusBar:
@@ -354,7 +356,11 @@ class MaxworksApp(App[None]):
     def show_leader(self, message: LeaderObserved) -> None:
         if self._scheduler is not None:
             return  # the embedded leader's own messages are authoritative while it runs
-        self.status.scheduler = SchedulerState.of(message.holder, None)
+        try:
+            status = self.status
+        except NoMatches:
+            return  # the answer came back while the app was closing
+        status.scheduler = SchedulerState.of(message.holder, None)
         if self._autostart_pending and message.holder is None:
             self._autostart_pending = False
             self.action_toggle_scheduler()
