@@ -262,6 +262,8 @@ def opened(table: str, tab: str = "schema") -> Callable[[Pilot[None]], Awaitable
         await until(pilot, lambda: len(pane.query_one(ResultList).hits) == 4)
         pane.open_table(table)
         await until(pilot, lambda: pane.detail is not None)
+        tree = pane.query_one(LineageTree)
+        await until(pilot, lambda: bool(tree.root.children))  # the lineage has come in
         pane.action_tab(tab)
         await idle(pilot)
 

@@ -318,7 +318,10 @@ class DataMapPane(Pane):
         if self.table is None:
             self.note("choose a table first")
             return
-        self.query_one("#map-tabs", TabbedContent).active = "preview"
+        tabs = self.query_one("#map-tabs", TabbedContent)
+        if tabs.active != "preview":
+            tabs.active = "preview"  # opening the tab queries (tab_opened): one query, not two
+            return
         self.query_one(TableView).show_preview_note(f"querying {self.table} …")
         self._preview(self.table)
 
