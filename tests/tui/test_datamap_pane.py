@@ -180,6 +180,14 @@ def test_column_lineage_of_the_column_under_the_cursor(shop: Api) -> None:
     run(shop, test)
 
 
+def queries(api: Api) -> int:
+    db = api.workspace.open_state()
+    try:
+        return int(db.execute("SELECT count(*) FROM query_history").fetchone()[0])
+    finally:
+        db.close()
+
+
 def test_preview_goes_through_run_sql_and_favourite_toggles(tmp_path: Path) -> None:
     api = build(tmp_path / "ws", Clock(), deploy=False)
 
@@ -187,9 +195,12 @@ def test_preview_goes_through_run_sql_and_favourite_toggles(tmp_path: Path) -> N
         pane.open_table("shop.ods_orders")
         await until(pilot, lambda: pane.detail is not None)
         pane.query_one(ResultList).focus()
+        before = queries(api)
         await pilot.press("p")
         table = pane.query_one("#map-preview", DataTable)
         await until(pilot, lambda: table.row_count == 1)
+        await idle(pilot)
+        assert queries(api) == before + 1  # one query through run_sql, recorded as such
         assert [str(c.label) for c in table.columns.values()] == [
             "order_id",
             "user_id",
