@@ -159,8 +159,19 @@ class RunConsole(Vertical):
             note = ""
             if self.api.workspace.config.engine == "local":
                 note = "cost: none (local engine; test runs of the working copy are not billed)"
+            code = editor.text
+
+            def estimate(day: date, values: dict[str, str]) -> str:
+                report = self.api.estimate_cost(code, bizdate=day, params={**declared, **values})
+                return f"cost estimate: {report.summary()}"
+
             screen = RunParamsScreen(
-                node, last.bizdate, params, time_of_day=time_of_day, cost_note=note
+                node,
+                last.bizdate,
+                params,
+                time_of_day=time_of_day,
+                cost_note=note,
+                estimate=estimate,
             )
             self.app.push_screen(
                 screen, lambda choice: self._begin(editor, choice, declared) if choice else None
