@@ -588,13 +588,70 @@ def test_sql_engine_override_runs_on_maxcompute(
     result = runner.invoke(
         main,
         ["-w", ws, "sql", "--engine", "maxcompute", "--bizdate", "20250314", "--format", "csv",
-         "-e", "SELECT id, name, amount FROM t WHERE dt='${bizdate}';"],
+         "--yes", "-e", "SELECT id, name, amount FROM t WHERE dt='${bizdate}';"],
     )  # fmt: skip
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[:2] == ["id,name,amount", "1,alice,10.50"]
     (job,) = submitted_jobs(server)
     assert query_of(job) == "SELECT id, name, amount FROM t WHERE dt='20250314';"
+
+
+def route_cost(server: ReplayAdapter) -> None:
+    """A SQLCost dry run answering 1 GiB of input, complexity 1.5, one UDF (recorded)."""
+    server.on("POST", INSTANCES, created(I1))
+    server.on(
+        "GET",
+        re.escape(instance_path(I1)),
+        status_reply("Terminated"),
+        absent=("taskstatus", "result"),
+    )
+    server.on(
+        "GET",
+        re.escape(instance_path(I1)),
+        task_status("Success", "SQLCost"),
+        query=("taskstatus",),
+    )
+    cost_text = fixture("sql_cost_result.json").decode()
+    server.on(
+        "GET", re.escape(instance_path(I1)), task_result(cost_text, "Success"), query=("result",)
+    )
+
+
+def test_sql_on_maxcompute_estimates_first_and_a_large_read_needs_a_yes(
+    tmp_path: Path, server: ReplayAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tExampleKeyId01")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+    route_cost(server)
+    ws = str(tmp_path / "ws")
+    runner = CliRunner()
+    assert (
+        runner.invoke(main, ["init", ws, "--project", "demo", "--engine", "local"]).exit_code == 0
+    )
+    toml = tmp_path / "ws" / "maxworks.toml"
+    toml.write_text(toml.read_text() + f'\n[maxcompute]\nendpoint = "{ENDPOINT}"\n')
+    query = ["-e", "SELECT * FROM ods_orders WHERE dt='20250314';"]
+
+    shown = runner.invoke(main, ["-w", ws, "sql", "--engine", "maxcompute", "--estimate", *query])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines()[0] == (
+        "cost estimate (maxcompute): ~1.0 GB · complexity 1.5 · 1 UDF"
+    )
+    refused = runner.invoke(main, ["-w", ws, "sql", "--engine", "maxcompute", *query])
+    assert refused.exit_code == 1
+    assert (
+        "would read ~1.0 GB · complexity 1.5 · 1 UDF, more than 1.0 GB; not run" in refused.output
+    )
+    # only dry runs reached the service: nothing was submitted to run
+    jobs = submitted_jobs(server)
+    assert len(jobs) == 2 and all(job.find(".//SQLCost") is not None for job in jobs)
+    assert all(job.find(".//SQL") is None for job in jobs)
 
 
 # -- the scheduler's side: many jobs, one thread -----------------------------------------------------
