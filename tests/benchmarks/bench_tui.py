@@ -18,7 +18,9 @@ what drawing another pane costs. ``--workspace DIR`` uses an existing workspace 
 ``maxworks demo DIR --no-app``) instead of an empty one, and ``--node NAME`` opens that node in
 DataStudio (editor, properties form) before the switches start.
 
-``--ab-footer`` measures the switches in two apps side by side, round by round, in one run: one
+``--pace S`` waits for S seconds of quiet output after each switch before the next key (default
+0.05: back to back, as a key held down; the work a switch leaves for after its first frame then
+delays the next one). ``--ab-footer`` measures the switches in two apps side by side, round by round, in one run: one
 with Textual's own ``Footer`` (before) and one with the shell's ``KeyFooter`` (after), each on
 its own copy of the workspace.
 
@@ -41,6 +43,7 @@ import tempfile
 import termios
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PYTHON = sys.executable
@@ -57,7 +60,7 @@ PLACEHOLDERS = [
     ("map", "tui.panes.placeholder:MapPane", "Data Map"),
     ("approvals", "tui.panes.placeholder:ApprovalsPane", "Approvals"),
 ]
-OPTIONS: dict[str, bool] = {"placeholders": False}
+OPTIONS: dict[str, Any] = {"placeholders": False, "pace": 0.05}
 # The bytes a terminal sends for the default pane chords ctrl+t, ctrl+o, ctrl+n, ctrl+l.
 KEYS = {"studio": b"\x14", "ops": b"\x0f", "map": b"\x0e", "approvals": b"\x0c"}
 
@@ -226,7 +229,7 @@ class Switches:
             before = self.term.cpu()
             self.term.send(KEYS[pane])
             out[pane] = self.term.wait_for(self.markers[pane])
-            self.term.drain(0.05)
+            self.term.drain(OPTIONS["pace"])
             self.cpu[pane] = self.cpu.get(pane, 0.0) + self.term.cpu() - before
         return out
 
@@ -308,8 +311,16 @@ def main() -> int:
     parser.add_argument(
         "--ab-footer", action="store_true", help="Textual's Footer vs KeyFooter, side by side"
     )
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.05,
+        help="seconds of quiet output awaited after a switch before the next key (default 0.05: "
+        "back to back; 0.2 is closer to a person, and lets the app finish what a switch left)",
+    )
     args = parser.parse_args()
     OPTIONS["placeholders"] = args.placeholders
+    OPTIONS["pace"] = args.pace
     sys.path.insert(0, str(ROOT))
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench_tui_"))
     base.mkdir(parents=True, exist_ok=True)
