@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.validation import Validator
 from textual.widget import Widget
 from textual.widgets import Input, Label
@@ -32,9 +32,10 @@ class Field(Vertical):
         self.widget = widget
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="field--row"):
-            yield Label(self.label, classes="field--label")
-            yield self.widget
+        # one grid (label | widget, the error beneath both), no row container: a pane switch
+        # shows, hides and lays out every widget of the form, so fewer is faster
+        yield Label(self.label, classes="field--label")
+        yield self.widget
         error = Label("", classes="field--error")
         error.display = False
         yield error
