@@ -22,7 +22,8 @@ DataStudio (editor, properties form) before the switches start.
 0.05: back to back, as a key held down; the work a switch leaves for after its first frame then
 delays the next one). ``--ab-footer`` measures the switches in two apps side by side, round by round, in one run: one
 with Textual's own ``Footer`` (before) and one with the shell's ``KeyFooter`` (after), each on
-its own copy of the workspace.
+its own copy of the workspace; with ``--before-tree DIR`` the "before" app is the code in DIR
+(an older commit, exported with ``git archive``) instead.
 
 Targets: first frame <= 1 s, pane switch <= 50 ms. ``--strict`` exits 2 when one is missed.
 """
@@ -191,10 +192,18 @@ class Switches:
     CYCLE = ("map", "approvals", "studio", "ops")
 
     def __init__(
-        self, ws: Path, base: Path, node: str | None = None, *, stock_footer: bool = False
+        self,
+        ws: Path,
+        base: Path,
+        node: str | None = None,
+        *,
+        stock_footer: bool = False,
+        source: Path | None = None,
     ) -> None:
         self.markers = dict(MARKERS)
         env = environment(base, "ops" if node is None else "studio")
+        if source is not None:  # the app's code from another tree (an older commit)
+            env["PYTHONPATH"] = str(source)
         self.term = Terminal(ws, env, command=app_command(stock_footer))
         self.first: dict[str, float] = {}
         self.cpu: dict[str, float] = {}  # CPU seconds spent per destination, over the cycles
@@ -255,18 +264,24 @@ def switches_in_terminal(
 
 
 def footer_ab(
-    ws: Path, base: Path, count: int, node: str | None
+    ws: Path, base: Path, count: int, node: str | None, before: Path | None = None
 ) -> dict[str, dict[str, list[float]]]:
-    """The same switches in two apps, alternating round by round: Textual's Footer vs KeyFooter."""
+    """The same switches in two apps, alternating round by round: Textual's Footer vs KeyFooter,
+    or (``before``) the app of another source tree vs this one."""
     import shutil
 
     runs: dict[str, Switches] = {}
+    variants = (
+        [(f"before: {before}", False, before), ("after: this tree", False, None)]
+        if before is not None
+        else [("before: Textual Footer", True, None), ("after: KeyFooter", False, None)]
+    )
     try:
-        for name, stock in (("before: Textual Footer", True), ("after: KeyFooter", False)):
-            copy = base / f"ab-{'stock' if stock else 'key'}"
+        for i, (name, stock, source) in enumerate(variants):
+            copy = base / f"ab-{i}"
             if not copy.exists():
                 shutil.copytree(ws, copy, ignore=shutil.ignore_patterns("*.lock", "drafts"))
-            runs[name] = Switches(copy, base, node, stock_footer=stock)
+            runs[name] = Switches(copy, base, node, stock_footer=stock, source=source)
         out = {name: {pane: [] for pane in Switches.CYCLE} for name in runs}
         names = list(runs)
         rounds = max(1, count // len(Switches.CYCLE))
@@ -312,6 +327,12 @@ def main() -> int:
         "--ab-footer", action="store_true", help="Textual's Footer vs KeyFooter, side by side"
     )
     parser.add_argument(
+        "--before-tree",
+        type=Path,
+        help="with --ab-footer: compare with the app of this source tree instead (e.g. "
+        "`git archive COMMIT | tar -x -C DIR`)",
+    )
+    parser.add_argument(
         "--pace",
         type=float,
         default=0.05,
@@ -335,7 +356,8 @@ def main() -> int:
         )
     source = {"map": "ops", "approvals": "map", "studio": "approvals", "ops": "studio"}
     if args.ab_footer:
-        for name, panes in footer_ab(ws, base, args.switches, args.node).items():
+        ab = footer_ab(ws, base, args.switches, args.node, args.before_tree)
+        for name, panes in ab.items():
             print(name)
             for pane, samples in panes.items():
                 report(f"  switch {source[pane]} -> {pane} (pty)", samples, 0.05)
