@@ -161,8 +161,10 @@ def test_run_with_parameters_asks_for_the_business_date_and_values(api: Api) -> 
         # the estimate follows the values: one partition of orders for 20250313
         await until(
             pilot,
-            lambda: str(screen.query_one("#rp-estimate").render())
-            == "cost estimate: ~48 B from 1 table (1 row)",
+            lambda: (
+                str(screen.query_one("#rp-estimate").render())
+                == "cost estimate: ~48 B from 1 table (1 row)"
+            ),
         )
         screen.query_one("#rp-bizdate", Input).value = "2025x"
         await pilot.press("ctrl+s")
