@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from engine.api import Api
     from engine.scheduler.lease import LeaseHolder
 
-StateKind = Literal["none", "starting", "embedded", "stopping", "other"]
+StateKind = Literal["none", "starting", "embedded", "stopping", "other", "run"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class SchedulerState:
             "embedded": "embedded leader",
             "stopping": "stopping…",
             "other": f"other leader ({self.detail})" if self.detail else "other leader",
+            "run": "leading for a run",
         }[self.kind]
 
     @classmethod
@@ -47,7 +48,16 @@ class SchedulerState:
             return cls("none")
         if embedded_holder is not None and holder.holder == embedded_holder:
             return cls("embedded")
+        if _this_process(holder):
+            return cls("run")  # a DataStudio Run leads briefly while nobody else does
         return cls("other", f"pid {holder.pid} on {holder.host}")
+
+
+def _this_process(holder: LeaseHolder) -> bool:
+    import os
+    import socket
+
+    return holder.pid == os.getpid() and holder.host == socket.gethostname()
 
 
 class LeaderObserved(Message):

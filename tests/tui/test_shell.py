@@ -467,6 +467,24 @@ async def test_another_leader_is_shown_and_not_displaced(make: AppFactory, shop:
     assert holder is not None and holder.pid == 4242
 
 
+async def test_a_lease_held_by_this_app_for_a_run_is_not_another_leader(
+    make: AppFactory, shop: Workspace
+) -> None:
+    import os
+    import socket
+
+    db = shop.open_state()
+    try:
+        # what a DataStudio Run does when nobody leads: the app's own process leads briefly
+        assert lease.acquire(db, f"{socket.gethostname()}:{os.getpid()}:run00001")
+    finally:
+        db.close()
+    app = make(start_pane="ops")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_until(pilot, lambda: app.status.scheduler.kind == "run")
+        assert "scheduler leading for a run" in screen_text(app).splitlines()[0]
+
+
 async def test_autostart_leads_when_nobody_does(make: AppFactory, api: Api) -> None:
     app = make(start_pane="ops", autostart_scheduler=True)
     async with app.run_test() as pilot:

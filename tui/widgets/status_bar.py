@@ -95,6 +95,7 @@ class StatusBar(Widget):
             "other": "$text-primary",
             "starting": "$text-warning",
             "stopping": "$text-warning",
+            "run": "$text-success",
         }.get(sched.kind, "$text-muted")
         key = f" {self.scheduler_key}" if self.scheduler_key and sched.kind != "other" else ""
         if wide:
@@ -126,4 +127,4 @@ class StatusBar(Widget):
 def _short(state: SchedulerState) -> str:
     if state.kind == "other":
         return f"other@{state.detail.rpartition(' on ')[2]}" if state.detail else "other"
-    return {"embedded": "embedded", "none": "none"}.get(state.kind, "…")
+    return {"embedded": "embedded", "none": "none", "run": "run"}.get(state.kind, "…")
