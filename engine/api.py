@@ -24,6 +24,7 @@ from engine.workspace import Environment, Workspace
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from engine.cancel import Cancel
     from engine.datamap import DataMap
     from engine.executors.contract import ResultSet, TableInfo
     from engine.ops.instances import InstanceOps
@@ -150,11 +151,14 @@ class Api:
         params: Mapping[str, str] | None = None,
         limit: int = 10_000,
         engine: str | None = None,
+        cancel: Cancel | None = None,
     ) -> SqlRun:
         """Run a script as DataStudio's Run does: parameters resolved for a business date
         (default: yesterday in the workspace time zone), then every statement in order.
 
-        ``engine`` overrides the workspace's engine for this run (``sql --engine``)."""
+        ``engine`` overrides the workspace's engine for this run (``sql --engine``). ``cancel``
+        stops it from another thread: the running statement is interrupted (local), the
+        leader's ad-hoc instance killed, or the MaxCompute job cancelled."""
         from engine.executors.factory import engine_of
         from engine.executors.local.executor import LocalExecutor
         from engine.params import ParamContext, evaluate, substitute
@@ -181,14 +185,18 @@ class Api:
         try:
             security.check_sql(text, env, reader)
             try:
+                if cancel is not None:
+                    cancel.check()
                 if kind != "local":  # a job-based engine: no warehouse file to share with a leader
-                    result = self._run_on(kind, text, env, limit)
+                    result = self._run_on(kind, text, env, limit, cancel)
                 elif not in_process:
-                    result = self._run_through_leader(text, env, ctx.bizdate, limit)
+                    result = self._run_through_leader(text, env, ctx.bizdate, limit, cancel)
                 else:
                     with LocalExecutor(
                         self.workspace, env, user=self.user, result_limit=limit
                     ) as executor:
+                        if cancel is not None:
+                            cancel.on_cancel(executor.interrupt)
                         result = executor.run_script(text)
             except MaxworksError as err:  # the engine could not run it: audited all the same
                 security.audit(
@@ -223,14 +231,19 @@ class Api:
         finally:
             reader.close()
 
-    def _run_on(self, engine: str, text: str, env: Environment, limit: int) -> ScriptResult:
+    def _run_on(
+        self, engine: str, text: str, env: Environment, limit: int, cancel: Cancel | None = None
+    ) -> ScriptResult:
         """Submit to a job-based engine with the personal identity, wait, fetch the last result."""
         from dataclasses import replace
 
         from engine.executors.factory import executor_for
 
         with executor_for(self.workspace, env, engine=engine, user=self.user) as executor:
-            status = executor.wait(executor.submit(text))
+            handle = executor.submit(text)
+            if cancel is not None:
+                cancel.on_cancel(lambda: executor.cancel(handle))
+            status = executor.wait(handle)
             statements = list(status.statements)
             shown = [i for i, s in enumerate(statements) if s.kind in ("query", "show")]
             if status.ok and shown:
@@ -248,7 +261,7 @@ class Api:
         return ScriptResult(statements=tuple(statements))
 
     def _run_through_leader(
-        self, text: str, env: Environment, bizdate: date, limit: int
+        self, text: str, env: Environment, bizdate: date, limit: int, cancel: Cancel | None = None
     ) -> ScriptResult:
         """Another process leads and holds the warehouse: it runs the script for us."""
         from engine.ops import adhoc, results
@@ -267,6 +280,8 @@ class Api:
             )
         finally:
             db.close()
+        if cancel is not None:
+            cancel.on_cancel(lambda: self.ops.kill([iid]))
         (info,) = self.ops.wait([iid], scope=(1, dag_id))
         folder = self.workspace.results_dir / str(iid)
         if not (folder / results.STATEMENTS).exists():

@@ -214,6 +214,35 @@ def test_run_selection_runs_only_the_selected_text(api: Api) -> None:
     run(test, api)
 
 
+def test_cancelling_a_selection_run_interrupts_its_statement(api: Api) -> None:
+    values = ", ".join(f"({i})" for i in range(1000))
+    assert api.run_sql(f"CREATE TABLE t (id BIGINT); INSERT INTO t VALUES {values};").result.ok
+    endless = (  # 10^12 row combinations: hours, unless F9 stops it
+        "SELECT count(*) AS n FROM t a JOIN t b ON a.id <> b.id JOIN t c ON b.id <> c.id "
+        "JOIN t d ON c.id <> d.id;"
+    )
+
+    async def test(pilot: Pilot[None], pane: StudioPane) -> None:
+        editor = await open_node(pilot, pane, "daily_orders")
+        editor.load_text(endless + "\n")
+        editor.select_line(0)
+        await pilot.press("ctrl+j")
+        console = pane.console
+        await until(pilot, lambda: console._cancel is not None and console._cancel.armed)
+        for _ in range(400):  # F9 until the statement is stopped (a press may land early)
+            if not console.running:
+                break
+            await pilot.press("f9")
+            await pilot.pause(0.05)
+        assert not console.running, "F9 did not stop the run"
+        assert "cancelled while it ran" in "\n".join(console.log_widget.lines) + status_of(
+            pane, "#run-status"
+        )
+        assert pane.query_one(ResultView).table is None
+
+    run(test, api)
+
+
 def test_a_failing_run_says_why(api: Api) -> None:
     async def test(pilot: Pilot[None], pane: StudioPane) -> None:
         editor = await open_node(pilot, pane, "daily_orders")

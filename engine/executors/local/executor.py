@@ -79,6 +79,8 @@ class LocalExecutor:
         self._shared = connection
         self.plan_cache = plan_cache
         self._conn: duckdb.DuckDBPyConnection | None = None
+        self.interrupted = False
+        """Set by :meth:`interrupt`: the script stops after the statement it stopped."""
 
     # -- connection ---------------------------------------------------------------------------
     def __enter__(self) -> LocalExecutor:
@@ -107,6 +109,14 @@ class LocalExecutor:
         if self._shared is not None:
             self._conn.execute(f'USE "{self.project}"')
         return self._conn
+
+    def interrupt(self) -> None:
+        """Stop the statement running on this executor's connection (from another thread); it
+        fails with "cancelled" and its transaction is rolled back."""
+        conn = self._conn
+        if conn is not None:
+            self.interrupted = True
+            conn.interrupt()
 
     def close(self) -> None:
         if self._conn is not None and self._shared is None:
@@ -148,6 +158,9 @@ class LocalExecutor:
         if one_job:
             session.conn.execute("BEGIN TRANSACTION")
         for stmt in statements:
+            if self.interrupted:
+                yield _failed(stmt, SqlError("cancelled before it started", line=stmt.line))
+                return
             result = self.execute_statement(session, stmt, own_transaction=not one_job)
             if one_job and result.error is not None:
                 self._rollback(session)
@@ -286,6 +299,8 @@ def _with_line(err: MaxworksError, line: int) -> MaxworksError:
 
 def _duck_error(err: duckdb.Error, stmt: Statement) -> SqlError:
     """A DuckDB error in MaxCompute's words where we can; never a traceback."""
+    if isinstance(err, duckdb.InterruptException):
+        return SqlError("cancelled while it ran; nothing it did was kept", line=stmt.line)
     text = _first_line(err)
     for prefix in (
         "Binder Error: ",

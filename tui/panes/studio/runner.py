@@ -10,7 +10,8 @@ A second worker tails the instance's log file. When it succeeds, the grid shows 
 last query returned, read from the instance's result file (``Api.ops.result``): nothing runs
 twice. Running the selection is an ad-hoc script (``Api.run_sql``). Nothing here blocks the UI;
 F9 cancels: the instance is killed through Operation Center (``Api.ops.kill``); an ad-hoc script
-is abandoned (its statement finishes in the background, its result is dropped).
+(Run selection) is stopped through its ``engine.cancel.Cancel``: the running statement is
+interrupted and rolled back, the ones after it do not run.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from engine.api import Api, SqlRun
+    from engine.cancel import Cancel
     from engine.executors.contract import ResultSet
     from engine.ops.queries import InstanceInfo
     from engine.studio.cost import CostReport
@@ -123,6 +125,8 @@ class RunConsole(Vertical):
         self._what = ""
         self._ticker: Timer | None = None
         self._done = threading.Event()
+        self._cancel: Cancel | None = None
+        """How to stop the ad-hoc script running now (Run selection)."""
         self.memory: dict[str, RunChoice] = {}  # last business date and values, per node
 
     def compose(self) -> ComposeResult:
@@ -273,7 +277,10 @@ class RunConsole(Vertical):
         self._status("starting…")
         self._ticker = self.set_interval(0.5, self._tick)
         if request.selection:
-            self._run_selection(self._run_token, request)
+            from engine.cancel import Cancel
+
+            self._cancel = Cancel()
+            self._run_selection(self._run_token, request, self._cancel)
         else:
             self._run_instance(self._run_token, request, self._done)
         return True
@@ -346,11 +353,15 @@ class RunConsole(Vertical):
             done.wait(POLL_SECONDS)
 
     @work(thread=True, group="run", exit_on_error=False)
-    def _run_selection(self, token: int, request: RunRequest) -> None:
+    def _run_selection(self, token: int, request: RunRequest, cancel: Cancel) -> None:
         self.post_message(self._Started(None, "selection"))
         try:
             run = self.api.run_sql(
-                request.code, bizdate=request.bizdate, params=request.params, limit=FETCH_LIMIT
+                request.code,
+                bizdate=request.bizdate,
+                params=request.params,
+                limit=FETCH_LIMIT,
+                cancel=cancel,
             )
             result = _result_of(run)
         except Exception as err:
@@ -387,8 +398,9 @@ class RunConsole(Vertical):
         if not self.running:
             return False
         if self.iid is None:
-            self._run_token += 1  # an ad-hoc script: drop its result
-            self._finish(False, "cancelled (the statement finishes in the background)")
+            self._status("cancelling…")  # the worker reports the stopped statement
+            if self._cancel is not None:
+                self._cancel.cancel()
             return True
         self._status("cancelling…")
         self._kill(self.iid)
