@@ -235,9 +235,8 @@ class Api:
         self, engine: str, text: str, env: Environment, limit: int, cancel: Cancel | None = None
     ) -> ScriptResult:
         """Submit to a job-based engine with the personal identity, wait, fetch the last result."""
-        from dataclasses import replace
-
         from engine.executors.factory import executor_for
+        from engine.ops import results
 
         with executor_for(self.workspace, env, engine=engine, user=self.user) as executor:
             handle = executor.submit(text)
@@ -245,18 +244,9 @@ class Api:
                 cancel.on_cancel(lambda: executor.cancel(handle))
             status = executor.wait(handle)
             statements = list(status.statements)
-            shown = [i for i, s in enumerate(statements) if s.kind in ("query", "show")]
-            if status.ok and shown:
-                last = statements[shown[-1]]
-                rows = executor.fetch(status.handle, limit, statement=last.index)
-                columns = [c.to_pylist() for c in rows.table.columns]
-                statements[shown[-1]] = replace(
-                    last,
-                    columns=rows.columns,
-                    rows=list(zip(*columns, strict=True)),
-                    truncated=rows.truncated,
-                    message=f"{rows.shown_rows:,} rows"
-                    + (f" of {rows.total_rows:,}" if rows.truncated and rows.total_rows else ""),
+            if status.ok:
+                statements = results.with_last_rows(
+                    statements, lambda index: executor.fetch(status.handle, limit, statement=index)
                 )
         return ScriptResult(statements=tuple(statements))
 

@@ -8,7 +8,7 @@ A bounded result file per instance under ``.maxworks/results/<instance>/``: ``st
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,31 @@ if TYPE_CHECKING:
 
 STATEMENTS = "statements.json"
 ROWS = "result.parquet"
+
+
+def with_last_rows(
+    statements: Sequence[StatementResult], fetch: Callable[[int], ResultSet]
+) -> list[StatementResult]:
+    """A job engine's statements with the last query's rows attached (``fetch(statement index)``
+    reads them: the MaxCompute instance tunnel), as a local run returns them."""
+    from dataclasses import replace
+
+    out = list(statements)
+    shown = [i for i, s in enumerate(out) if s.kind in ("query", "show") and s.ok]
+    if not shown:
+        return out
+    last = out[shown[-1]]
+    rows = fetch(last.index)
+    columns = [c.to_pylist() for c in rows.table.columns]
+    total = f" of {rows.total_rows:,}" if rows.truncated and rows.total_rows else ""
+    out[shown[-1]] = replace(
+        last,
+        columns=rows.columns,
+        rows=list(zip(*columns, strict=True)),
+        truncated=rows.truncated,
+        message=f"{rows.shown_rows:,} rows{total}",
+    )
+    return out
 
 
 def save(folder: Path, statements: Sequence[StatementResult]) -> None:

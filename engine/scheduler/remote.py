@@ -18,7 +18,7 @@ from engine.scheduler.runners import Job, Outcome
 from engine.workspace import Workspace
 
 if TYPE_CHECKING:
-    from engine.executors.contract import Executor, JobHandle
+    from engine.executors.contract import Executor, JobHandle, JobStatus
     from engine.executors.maxcompute.tracker import JobTracker
 
 SQL_TYPES = (NodeType.ODPS_SQL, NodeType.ODPS_SCRIPT, NodeType.ASSIGNMENT)
@@ -92,6 +92,8 @@ class RemoteJobs:
                 where = f"statement {s.index + 1} (line {s.line})"
                 self._log(job, f"{where}: {s.error if s.error else s.message or s.kind}")
             self._log(job, "succeeded" if status.ok else f"failed: {status.error or status.state}")
+            if job.result_dir is not None:
+                self._keep_result(job, status)
             if status.ok:  # the tables it touched, for the Data Map (MaxCompute does not say)
                 from engine.datamap.lineage import script_tables
 
@@ -102,6 +104,25 @@ class RemoteJobs:
                     (job, Outcome(False, str(status.error) if status.error else status.state))
                 )
         return out
+
+    def _keep_result(self, job: Job, status: JobStatus) -> None:
+        """A test or ad-hoc instance keeps its statements and last rows for the client that
+        asked (DataStudio's grid), as a local run does: the rows come through the instance
+        tunnel, at most the job's result limit."""
+        from engine.ops import results
+
+        statements = list(status.statements)
+        if status.ok:
+            executor = self._executor(job.env)
+            try:
+                statements = results.with_last_rows(
+                    statements,
+                    lambda index: executor.fetch(status.handle, job.result_limit, statement=index),
+                )
+            except MaxworksError as err:
+                self._log(job, f"the result could not be read back: {err}")
+        assert job.result_dir is not None
+        results.save(job.result_dir, statements)
 
     def _executor(self, env: str) -> Executor:
         if env not in self._executors:

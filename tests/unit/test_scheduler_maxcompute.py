@@ -84,3 +84,49 @@ def test_leader_restart_reattaches_the_stored_job_instead_of_submitting_again(
     assert (
         b"dt='20250314'" in posted
     )  # the user's SQL with parameters substituted, not a translation
+
+
+def test_a_test_run_on_maxcompute_keeps_its_rows_for_the_grid(
+    tmp_path: Path, server: ReplayAdapter
+) -> None:
+    """DataStudio's Run on MaxCompute: the test instance's last query comes back through the
+    instance tunnel into its result file, as a local run's does (recorded payloads)."""
+    import re
+    from datetime import date
+
+    from engine.api import Api
+    from tests.fixtures.maxcompute.replay import Reply
+
+    config = MaxComputeConfig(ENDPOINT, tunnel_endpoint=TUNNEL, region="cn-shanghai")
+    ws = Workspace.init(
+        tmp_path / "ws", project=PROJECT, mode="basic", engine="maxcompute", maxcompute=config
+    )
+    deploy(
+        ws, spec("report", "odps_sql", code="SELECT id, name, amount FROM t WHERE dt='${bizdate}';")
+    )
+    server.on("POST", INSTANCES, created(I1))
+    route_instance(server, I1, result="OK")
+    tunnel = re.escape(f"/projects/{PROJECT}/instances/{I1}")
+    server.on(
+        "POST",
+        tunnel,
+        Reply.file("instance_download_session.json", 201, **{"Content-Type": "application/json"}),
+        query=("downloads",),
+    )
+    server.on("GET", tunnel, Reply.file("instance_result_rows.pb"), query=("data",))
+    now = at("2025-03-15 10:00:00")
+    api = Api(ws, clock=lambda: now)
+    iid = api.ops.test_run("report", date(2025, 3, 14))
+
+    sched = Scheduler(ws, clock=lambda: now, generate=False)
+    sched.start(now)
+    try:
+        sched.run_until_idle(now, until=at("2025-03-15 10:30:00"))
+    finally:
+        sched.stop()
+    assert api.ops.instance(iid).state == State.SUCCESS
+    rows = api.ops.result(iid)
+    assert rows is not None
+    assert [c.name for c in rows.columns] == ["id", "name", "amount"]
+    assert rows.table.column(1).to_pylist()[:2] == ["alice", "bob"]
+    assert len(server.requests_to("POST", INSTANCES)) == 1
