@@ -8,6 +8,7 @@ every problem is reported as one line naming the file and the key, for the app t
     theme = "dark"                 # dark, light, high-contrast, or a file in themes/
     start_pane = "studio"          # studio, ops, map, approvals
     autostart_scheduler = false    # lead the workspace's scheduler when nobody does
+    confirm_read_above = "1G"      # DataStudio asks before a Run estimated to read more
 
     [keymap]                       # binding id = "keys" (see tui.keymap)
     "pane.ops" = "f3,alt+2"
@@ -61,6 +62,8 @@ class Settings:
     theme: str = DEFAULT_THEME
     start_pane: str = "studio"
     autostart_scheduler: bool = False
+    confirm_read_above: int = 1 << 30
+    """Bytes: a DataStudio Run estimated to read more asks first."""
     keymap: dict[str, str] = field(default_factory=dict)
     editor: EditorOptions = field(default_factory=EditorOptions)
     directory: Path = field(default_factory=config_dir)
@@ -110,7 +113,7 @@ def load_settings(directory: Path | None = None) -> Settings:
     def bad(key: str, reason: str) -> None:
         errors.append(f"{path}: {key}: {reason}")
 
-    known = {"theme", "start_pane", "autostart_scheduler", "keymap", "editor"}
+    known = {"theme", "start_pane", "autostart_scheduler", "confirm_read_above", "keymap", "editor"}
     for key in sorted(set(raw) - known):
         bad(key, f"unknown setting (expected one of {', '.join(sorted(known))})")
     values: dict[str, Any] = {}
@@ -133,6 +136,20 @@ def load_settings(directory: Path | None = None) -> Settings:
         values["autostart_scheduler"] = autostart
     else:
         bad("autostart_scheduler", "must be true or false")
+
+    if "confirm_read_above" in raw:
+        from engine.studio.cost import parse_size
+
+        limit = raw["confirm_read_above"]
+        try:
+            values["confirm_read_above"] = (
+                parse_size(str(limit)) if not isinstance(limit, bool) else -1
+            )
+            if values["confirm_read_above"] < 0:
+                raise ValueError('must be a size such as "1G"')
+        except ValueError as err:
+            values.pop("confirm_read_above", None)
+            bad("confirm_read_above", str(err))
 
     keymap: dict[str, str] = {}
     table = raw.get("keymap", {})

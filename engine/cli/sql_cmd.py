@@ -150,22 +150,15 @@ def sql(
         raise result.error
 
 
-_UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-
-
 def _size(text: str | None) -> int | None:
-    """``500M``, ``2G``, ``1024`` -> bytes."""
+    from engine.studio.cost import parse_size
+
     if text is None:
         return None
-    raw = text.strip().upper().removesuffix("IB").removesuffix("B")
-    number, unit = (raw[:-1], raw[-1]) if raw and raw[-1] in _UNITS else (raw, "")
     try:
-        value = float(number)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is not a size; write e.g. 500M or 2G") from None
-    if value < 0:
-        raise click.BadParameter(f"{text!r}: a size cannot be negative")
-    return int(value * _UNITS[unit])
+        return parse_size(text)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 def _check_cost(

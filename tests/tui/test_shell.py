@@ -598,3 +598,15 @@ def test_stand_in_panes_match_the_registry() -> None:
     from tui.panes import PANES
 
     assert [(i, t) for i, _, t in TEST_PANES] == [(i, t) for i, _, t in PANES]
+
+
+def test_confirm_read_above_is_a_size_setting(config_dir: Path) -> None:
+    from tui.config import load_settings
+
+    assert load_settings(config_dir).confirm_read_above == 1 << 30
+    write_config(config_dir, 'confirm_read_above = "500M"\n')
+    assert load_settings(config_dir).confirm_read_above == 500 << 20
+    write_config(config_dir, 'confirm_read_above = "lots"\n')
+    settings = load_settings(config_dir)
+    assert settings.confirm_read_above == 1 << 30
+    assert any("confirm_read_above: 'lots' is not a size" in e for e in settings.errors)

@@ -137,6 +137,12 @@ class RunConsole(Vertical):
         )
         yield Log(max_lines=LOG_LINES, id="run-log")
 
+    def on_mount(self) -> None:
+        # the user's `confirm_read_above` (config.toml), when the app has settings
+        limit = getattr(getattr(self.app, "settings", None), "confirm_read_above", None)
+        if isinstance(limit, int) and limit >= 0:
+            self.confirm_bytes = limit
+
     @property
     def log_widget(self) -> Log:
         return self.query_one("#run-log", Log)
