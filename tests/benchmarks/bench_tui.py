@@ -51,6 +51,11 @@ PYTHON = sys.executable
 WORKSPACE = "benchshop"
 MARKERS = {
     "studio": b"No node open",  # DataStudio with no node open (tui.panes.studio)
+    "ops": b"Backfills",  # Operation Center's view bar
+    "map": b"Lineage",  # Data Map's detail tabs
+    "approvals": b"approve",  # Approvals' "To approve" tab
+}
+PLACEHOLDER_MARKERS = {
     "ops": b"arrives with issue 6",
     "map": b"arrives with issue 7 (find",
     "approvals": b"arrives with issue 7 (perm",
@@ -341,6 +346,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     OPTIONS["placeholders"] = args.placeholders
+    if args.placeholders:
+        MARKERS.update(PLACEHOLDER_MARKERS)
     OPTIONS["pace"] = args.pace
     sys.path.insert(0, str(ROOT))
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench_tui_"))
