@@ -54,7 +54,9 @@ class WorkspaceConfig:
     projects: ProjectConfig = field(default_factory=lambda: ProjectConfig(prod="project"))
     resource_groups: tuple[ResourceGroup, ...] = (ResourceGroup("default"),)
     maxcompute: MaxComputeConfig | None = None  # [maxcompute]; required when engine = "maxcompute"
-    security: SecurityConfig = field(default_factory=SecurityConfig)  # [security], [[approval_flows]]
+    security: SecurityConfig = field(
+        default_factory=SecurityConfig
+    )  # [security], [[approval_flows]]
 
     def project_for(self, env: Environment) -> str:
         """The engine project that an environment reads and writes by default."""
@@ -189,7 +191,14 @@ def parse_config(raw: dict[str, Any], path: Path | None) -> WorkspaceConfig:
 
     maxcompute = parse_maxcompute(raw, path, engine=engine)
     security = parse_security(raw, path)
-    unknown = set(raw) - {"workspace", "projects", "resource_groups", "maxcompute", "security", "approval_flows"}
+    unknown = set(raw) - {
+        "workspace",
+        "projects",
+        "resource_groups",
+        "maxcompute",
+        "security",
+        "approval_flows",
+    }
     if unknown:
         raise ConfigError(_where(path, sorted(unknown)[0]) + "unknown section")
     return WorkspaceConfig(

@@ -24,7 +24,6 @@ from tests.conftest import Clock
 from tui.app import MaxworksApp
 from tui.config import load_settings
 from tui.factory import make_app
-from tui.panes import PANES
 from tui.panes.base import Pane
 
 USER = "alice"
