@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -132,6 +132,14 @@ class Runner:
     # -- worker threads -----------------------------------------------------------------------
     def _run(self, holder: _Running) -> Outcome:
         started = time.perf_counter()
+        job = holder.job
+        _LOG_CLOCK.base, _LOG_CLOCK.t0 = job.started_at, time.monotonic()
+        try:
+            return self._logged(holder, started)
+        finally:
+            _LOG_CLOCK.base = None
+
+    def _logged(self, holder: _Running, started: float) -> Outcome:
         job = holder.job
         with open(job.log_path, "a", encoding="utf-8", buffering=1) as log:
             log.write(
@@ -339,8 +347,18 @@ def outputs_value(outputs_json: str | None) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+_LOG_CLOCK = threading.local()
+"""The run this worker thread is on: its start on the scheduler's clock, and when it began."""
+
+
 def _stamp() -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S")
+    """A log line's time on the scheduler's clock: the run's start (as the instance records it)
+    plus the time it has taken, so a simulated day's logs read as that day's, not today's."""
+    base: datetime | None = getattr(_LOG_CLOCK, "base", None)
+    if base is None:
+        return time.strftime("%Y-%m-%d %H:%M:%S")
+    elapsed = timedelta(seconds=time.monotonic() - _LOG_CLOCK.t0)
+    return (base + elapsed).strftime("%Y-%m-%d %H:%M:%S")
 
 
 RunnerFactory = Callable[[Workspace], Runner]

@@ -338,3 +338,13 @@ def test_daily_node_on_previous_day_of_an_hourly_node_waits_for_all_of_them(
     ).fetchall()
     assert [r[0][11:16] for r in deps] == ["00:00", "06:00", "12:00", "18:00"]
     assert {r[0][:10] for r in deps} == {"2025-03-15"}
+
+
+def test_run_logs_are_stamped_on_the_schedulers_clock(ws: Workspace, sched: Scheduler) -> None:
+    """A simulated day's logs read as that day's (they were stamped with today's wall clock)."""
+    deploy(ws, spec("say", "shell", code="echo hello", cron="00 30 01 * * ?"))
+    sched.run_until_idle(at("2025-03-15 00:00:00"), until=at("2025-03-15 03:00:00"))
+    (row,) = instances(sched, "node_name = 'say'")
+    text = (ws.logs_dir / str(row["id"]) / "1.log").read_text()
+    stamps = [line[1:20] for line in text.splitlines() if line.startswith("[")]
+    assert stamps and all(s.startswith("2025-03-15 01:30:") for s in stamps), text
