@@ -268,6 +268,8 @@ def opened(table: str, tab: str = "schema") -> Callable[[Pilot[None]], Awaitable
     async def run_before(pilot: Pilot[None]) -> None:
         await idle(pilot)
         pane = pilot.app.query_one(DataMapPane)
+        for box in pane.query(Input):
+            box.cursor_blink = False  # a snapshot must not depend on the blink's phase
         pane.query_one("#map-search", Input).focus()
         await pilot.press(*"orders")
         await until(pilot, lambda: len(pane.query_one(ResultList).hits) == 4)
