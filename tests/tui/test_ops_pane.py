@@ -581,3 +581,16 @@ def test_command_mode_in_the_shell_routes_inst_to_this_pane(api: Api, tmp_path: 
     import asyncio
 
     asyncio.run(main())
+
+
+def test_live_refresh_drops_rows_that_left_the_filter(api: Api) -> None:
+    async def test(pilot: Pilot[None], app: OpsApp) -> None:
+        cycle = app.pane.cycle
+        await pilot.press("slash", *"status:failed,not_run", "enter")
+        assert sorted(names(cycle)) == ["dwd_fail", "dws_child"]
+        assert names(cycle)[-1] == "dwd_fail"  # the last row: the refresh's prefix still matches
+        api.ops.set_success([cycle.ids[-1]])  # elsewhere: it no longer matches the filter
+        cycle.refresh_live()
+        await until(pilot, lambda: names(cycle) == ["dws_child"])
+
+    run(test, api)

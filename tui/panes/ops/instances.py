@@ -565,7 +565,9 @@ class InstanceList(Vertical):
         rows = message.rows
         self.counts = message.counts
         self._show_counts()
-        if [r.id for r in rows] != self.ids[: len(rows)]:
+        ids = [r.id for r in rows]
+        gone_at_end = message.after is None and len(ids) < len(self.ids)
+        if ids != self.ids[: len(ids)] or gone_at_end:
             # rows came or went: redraw them, the cursor stays on its instance
             self.after = message.after
             self._fill(rows, self.cursor_id)
