@@ -193,10 +193,15 @@ def test_tree_filters_as_you_type_and_enter_opens_the_first_match(api: Api) -> N
 
 def test_enter_in_the_tree_opens_the_node(api: Api) -> None:
     async def test(pilot: Pilot[None], pane: StudioPane) -> None:
-        pane.workflows.node_tree.focus()
-        await pilot.press(
-            "down", "down", "down", "down", "enter"
-        )  # ops, flow_start, say_hello, sales, daily_orders
+        tree = pane.workflows.node_tree
+        tree.focus()
+        await until(pilot, lambda: tree.has_focus)  # keys pressed before would go elsewhere
+        await pilot.press("down", "down", "down", "down")  # ops, flow_start, say_hello, sales,
+        await until(  # ... daily_orders
+            pilot,
+            lambda: tree.cursor_node is not None and "daily_orders" in str(tree.cursor_node.label),
+        )
+        await pilot.press("enter")
         await until(pilot, lambda: pane.buffers.active_node == "daily_orders")
         assert pane.buffers.active_editor.text == ORDERS
 
