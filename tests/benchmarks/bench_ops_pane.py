@@ -27,7 +27,6 @@ import os
 import random
 import select
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -36,10 +35,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 DATA = HERE / ".data" / "ops_pane"
-TARGET_MS = 50.0
 sys.path.insert(0, str(HERE))
 
-from bench_studio_pane import Terminal  # noqa: E402  (the pseudo-terminal driver; it serves the app)
+from bench_studio_pane import TARGET_MS, Terminal, report  # noqa: E402  (the pseudo-terminal driver; it serves the app)
 
 KEYS = {
     "down": b"\x1b[B",
@@ -157,16 +155,6 @@ def settled_latency(
 
 def measure(term: Terminal, keys: list[bytes]) -> list[float]:
     return [settled_latency(term, k) * 1000 for k in keys]
-
-
-def report(name: str, samples: list[float]) -> tuple[str, float]:
-    median = statistics.median(samples)
-    p90 = statistics.quantiles(samples, n=10)[-1] if len(samples) >= 10 else max(samples)
-    verdict = "ok" if median <= TARGET_MS else "MISSED"
-    print(
-        f"  {name:<36} median {median:6.1f} ms   p90 {p90:6.1f} ms   n={len(samples):<4} {verdict}"
-    )
-    return name, median
 
 
 def main() -> int:

@@ -15,11 +15,12 @@ from textual.pilot import Pilot
 
 from engine.api import Api
 from engine.errors import MaxworksError
+from engine.ops.queries import InstanceFilter
 from engine.scheduler.loop import Scheduler
 from engine.scheduler.model import DagType, State
 from engine.workspace import Workspace
 from tests.scheduler_support import at, deploy, spec
-from tests.tui.test_studio_pane import isolate_home
+from tests.tui.test_studio_pane import isolate_home, until
 from tui.panes.ops import OpsPane
 from tui.panes.ops.dag import DagScreen
 from tui.panes.ops.detail import InstanceScreen
@@ -81,14 +82,6 @@ class OpsApp(App[None]):
     @property
     def pane(self) -> OpsPane:
         return self.query_one(OpsPane)
-
-
-async def until(pilot: Pilot[Any], check: Callable[[], object], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {check}")
-        await pilot.pause(0.05)
 
 
 def run(test: Callable[[Pilot[None], OpsApp], Awaitable[None]], api: Api, **kw: Any) -> None:
@@ -455,11 +448,7 @@ def test_test_run_from_the_list(api: Api) -> None:
         await pilot.press("ctrl+u", *"20250310", "enter")
         await until(
             pilot,
-            lambda: api.ops.instances(
-                __import__("engine.ops.queries", fromlist=["InstanceFilter"]).InstanceFilter(
-                    dag_type=DagType.SMOKE_TEST
-                )
-            ),
+            lambda: api.ops.instances(InstanceFilter(dag_type=DagType.SMOKE_TEST)),
         )
         await pilot.press("4")
         tests = app.pane.query_one("#tests", InstanceList)

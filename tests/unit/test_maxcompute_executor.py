@@ -404,7 +404,8 @@ def test_logview_is_the_job_insight_address(mc: MaxComputeExecutor, server: Repl
     assert f"i={I1}" in link and f"p={PROJECT}" in link
 
 
-def test_cost_estimate_is_a_dry_run(mc: MaxComputeExecutor, server: ReplayAdapter) -> None:
+def route_cost(server: ReplayAdapter) -> None:
+    """A SQLCost dry run answering 1 GiB of input, complexity 1.5, one UDF (recorded)."""
     server.on("POST", INSTANCES, created(I1))
     server.on(
         "GET",
@@ -422,6 +423,10 @@ def test_cost_estimate_is_a_dry_run(mc: MaxComputeExecutor, server: ReplayAdapte
     server.on(
         "GET", re.escape(instance_path(I1)), task_result(cost_text, "Success"), query=("result",)
     )
+
+
+def test_cost_estimate_is_a_dry_run(mc: MaxComputeExecutor, server: ReplayAdapter) -> None:
+    route_cost(server)
 
     cost = mc.estimate_cost("SET odps.sql.allow.fullscan=true;\nSELECT * FROM ods_orders;")
 
@@ -595,27 +600,6 @@ def test_sql_engine_override_runs_on_maxcompute(
     assert result.output.splitlines()[:2] == ["id,name,amount", "1,alice,10.50"]
     (job,) = submitted_jobs(server)
     assert query_of(job) == "SELECT id, name, amount FROM t WHERE dt='20250314';"
-
-
-def route_cost(server: ReplayAdapter) -> None:
-    """A SQLCost dry run answering 1 GiB of input, complexity 1.5, one UDF (recorded)."""
-    server.on("POST", INSTANCES, created(I1))
-    server.on(
-        "GET",
-        re.escape(instance_path(I1)),
-        status_reply("Terminated"),
-        absent=("taskstatus", "result"),
-    )
-    server.on(
-        "GET",
-        re.escape(instance_path(I1)),
-        task_status("Success", "SQLCost"),
-        query=("taskstatus",),
-    )
-    cost_text = fixture("sql_cost_result.json").decode()
-    server.on(
-        "GET", re.escape(instance_path(I1)), task_result(cost_text, "Success"), query=("result",)
-    )
 
 
 def test_sql_on_maxcompute_estimates_first_and_a_large_read_needs_a_yes(

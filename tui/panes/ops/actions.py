@@ -123,6 +123,20 @@ class OpsActions:
         self.done()
 
     # -- instance operations ----------------------------------------------------------------------
+    def apply(self, name: str, ids: list[int]) -> None:
+        """Operation ``name`` on ``ids``, from any view: the ones that take one instance
+        (rerun with downstream, remove upstream dependencies) refuse several."""
+        if not ids:
+            return
+        if name not in ("rerun_downstream", "remove_upstream"):
+            getattr(self, name)(ids)
+        elif len(ids) > 1:
+            self.host.notify(
+                f"{name.replace('_', ' ')} works on one instance; Esc clears the marks"
+            )
+        else:
+            getattr(self, name)(ids[0])
+
     def rerun(self, ids: list[int]) -> None:
         if self._refuse("rerun") or not ids:
             return

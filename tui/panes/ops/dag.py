@@ -205,10 +205,7 @@ class DagScreen(Screen[None]):
 
     def action_op(self, name: str) -> None:
         iid = self.cursor_iid
-        if iid is None:
-            return
-        op = getattr(self.actions, name)
-        op(iid if name in ("rerun_downstream", "remove_upstream") else [iid])
+        self.actions.apply(name, [] if iid is None else [iid])
 
     def action_close(self) -> None:
         self.dismiss(None)

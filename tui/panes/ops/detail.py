@@ -140,8 +140,7 @@ class InstanceScreen(Screen[None]):
         self.app.push_screen(DagScreen(self.api, self.iid, self.actions))
 
     def action_op(self, name: str) -> None:
-        op = getattr(self.actions, name)
-        op(self.iid if name in ("rerun_downstream", "remove_upstream") else [self.iid])
+        self.actions.apply(name, [self.iid])
 
     def action_close(self) -> None:
         self.dismiss(None)

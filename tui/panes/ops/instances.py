@@ -406,16 +406,7 @@ class InstanceList(Vertical):
         return True
 
     def action_op(self, name: str) -> None:
-        ids = self.selected()
-        if not ids:
-            return
-        if name in ("rerun_downstream", "remove_upstream"):
-            if len(ids) > 1:
-                self.notify(f"{name.replace('_', ' ')} works on one instance; Esc clears the marks")
-                return
-            getattr(self.actions, name)(ids[0])
-        else:
-            getattr(self.actions, name)(ids)
+        self.actions.apply(name, self.selected())
 
     def action_node_op(self, name: str) -> None:
         iid = self.cursor_id
