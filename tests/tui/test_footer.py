@@ -1,10 +1,10 @@
 """The shell's footer (tui.widgets.footer.KeyFooter): the keys Textual's Footer would show, in its
-order, kept up to date across pane switches and focus changes, without rebuilding its widgets."""
+order, kept up to date across pane switches and focus changes, drawn as one line (a change of keys
+never lays the screen out again), and pressed by a click."""
 
 from __future__ import annotations
 
 import pytest
-from textual.widgets._footer import FooterKey
 
 from tests.tui.conftest import AppFactory, wait_until
 from tui.widgets.footer import KeyFooter
@@ -21,9 +21,13 @@ PANES = [
 
 def shown(footer: KeyFooter) -> list[tuple[str, str]]:
     """(key, description) of the keys on screen, left to right (the palette key last)."""
-    keys = [c for c in footer.children if isinstance(c, FooterKey) and c.display]
-    keys.sort(key=lambda k: ("-command-palette" in k.classes, k.region.x))
-    return [(k.key, k.description) for k in keys]
+    line = str(footer.render())
+    out = []
+    for key in footer.keys:
+        label = f"{key.display} {key.description}"
+        assert label in line, f"{label!r} is not drawn: {line!r}"
+        out.append((key.key, key.description))
+    return out
 
 
 def expected(footer: KeyFooter) -> list[tuple[str, str]]:
@@ -35,7 +39,7 @@ def expected(footer: KeyFooter) -> list[tuple[str, str]]:
     return [*out.values(), ("ctrl+p", "Palette")]
 
 
-async def test_the_footer_follows_panes_and_focus_and_reuses_its_keys(make: AppFactory) -> None:
+async def test_the_footer_follows_panes_and_focus_without_a_layout(make: AppFactory) -> None:
     app = make(panes=PANES, start_pane="ops")
     async with app.run_test(size=(120, 30)) as pilot:
         footer = app.query_one(KeyFooter)
@@ -52,12 +56,11 @@ async def test_the_footer_follows_panes_and_focus_and_reuses_its_keys(make: AppF
         await pilot.pause()
         studio = await settled("studio")
         assert [k for k, _ in studio[:4]] == ["ctrl+s", "f5", "f6", "f2"]  # the pane's own first
-        made = len(footer.children)
+        assert not footer.children  # one widget, one line
         for pane in ["map", "approvals", "studio", "ops"] * 3:
             await app.action_show_pane(pane)
             await pilot.pause()
             await settled(pane)
-        assert len(footer.children) == made  # every key widget was reused, none mounted again
         await app.action_show_pane("studio")
         await pilot.pause()
         assert await settled("studio again") == studio
@@ -75,3 +78,22 @@ async def test_the_footer_follows_command_mode(make: AppFactory) -> None:
         assert ("escape", "Close") in shown(footer)
         app.command_line.close()
         await wait_until(pilot, lambda: ("f2", "Commit") in shown(footer))
+
+
+async def test_a_click_on_a_key_presses_it_and_the_line_fits_the_width(make: AppFactory) -> None:
+    app = make(panes=PANES, start_pane="ops")
+    async with app.run_test(size=(80, 24)) as pilot:
+        footer = app.query_one(KeyFooter)
+        await wait_until(pilot, lambda: bool(footer.keys))
+        line = str(footer.render())
+        assert len(line) == 80 and line.rstrip().endswith("^p Palette")
+        x = line.index("^p Palette")
+        await pilot.click(KeyFooter, offset=(x, 0))
+        await wait_until(pilot, lambda: len(app.screen_stack) > 1)  # the palette opened
+        assert type(app.screen).__name__ == "CommandPalette"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.resize_terminal(40, 12)  # too narrow for every key: the palette key stays
+        await pilot.pause()
+        line = str(footer.render())
+        assert len(line) == 40 and line.rstrip().endswith("^p Palette")
