@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.css.query import NoMatches
@@ -44,9 +44,11 @@ if TYPE_CHECKING:
     from textual.theme import Theme
 
     from engine.api import Api
+    from tui.heap import IdleCollector
     from tui.themes import LoadedThemes
 
 LEADER_POLL_SECONDS = 2.0  # k9s' minimum refresh; the lease's TTL is 15 s
+HEAP_TICK_SECONDS = 0.25  # how often the idle collector looks (tui.heap)
 SHORT_TITLES = {"studio": "Studio", "ops": "Ops", "map": "Map", "approvals": "Approvals"}
 
 
@@ -77,9 +79,12 @@ class MaxworksApp(App[None]):
         themes: LoadedThemes,
         *,
         panes: Sequence[tuple[str, str, str]] = PANES,
+        heap: IdleCollector | None = None,
     ) -> None:
         super().__init__()
         self.api = api
+        self.heap = heap
+        """Runs full garbage collections when the user pauses (the CLI's app; tests mostly not)."""
         self.settings = settings
         """The user's settings (panes read ``settings.editor``)."""
         self.problems: list[str] = [*settings.errors, *themes.errors]
@@ -150,6 +155,14 @@ class MaxworksApp(App[None]):
         self.call_after_refresh(self._focus_pane, self._start)
         self.poll_leader()
         self.set_interval(LEADER_POLL_SECONDS, self.poll_leader)
+        if self.heap is not None:
+            self.heap.start()
+            self.set_interval(HEAP_TICK_SECONDS, self.heap.tick)
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.heap is not None and isinstance(event, events.InputEvent):
+            self.heap.touch()
+        await super().on_event(event)
 
     def _refresh_key_labels(self) -> None:
         keys = effective_keys(self.settings.keymap)
@@ -190,12 +203,13 @@ class MaxworksApp(App[None]):
         current = switcher.current
         if current and self.focused is not None and self._pane_of(self.focused) == current:
             self._focus_memory[current] = self.focused
+        self.status.current = pane_id
         if pane_id in self._loaded:
             switcher.current = pane_id
+            self._focus_pane(pane_id)  # in the same refresh as the show: one layout, not two
         else:
             await switcher.add_content(self._build_pane(pane_id), set_current=True)
-        self.status.current = pane_id
-        self.call_after_refresh(self._focus_pane, pane_id)
+            self.call_after_refresh(self._focus_pane, pane_id)
 
     def _pane_of(self, widget: Widget) -> str | None:
         for pane_id, pane in self._loaded.items():
@@ -380,6 +394,8 @@ class MaxworksApp(App[None]):
         self.poll_leader()
 
     def on_unmount(self) -> None:
+        if self.heap is not None:
+            self.heap.stop()
         # Textual cancelled every worker on exit; wait (briefly) for the leader to release the lease.
         if self._scheduler is not None:
             self._scheduler.cancel()

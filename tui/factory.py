@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from engine.api import Api
     from tui.app import MaxworksApp
     from tui.config import Settings
+    from tui.heap import IdleCollector
 
 
 def make_app(
@@ -24,18 +25,22 @@ def make_app(
     *,
     config: Settings | None = None,
     panes: Sequence[tuple[str, str, str]] | None = None,
+    heap: IdleCollector | None = None,
 ) -> MaxworksApp:
     """The maxworks app on ``api``'s workspace, with ``config`` (default: the user's settings).
 
     ``panes`` replaces the registry (``tui.panes.PANES``: id, "module:Class", title); tests use it
-    to run the shell around panes of their own."""
+    to run the shell around panes of their own. ``heap``: full garbage collections at idle moments
+    (``tui.heap``; the CLI passes one)."""
     from tui.app import MaxworksApp
     from tui.config import load_settings
     from tui.panes import PANES
     from tui.themes import load_themes
 
     settings = config if config is not None else load_settings()
-    return MaxworksApp(api, settings, load_themes(settings.themes_dir), panes=panes or PANES)
+    return MaxworksApp(
+        api, settings, load_themes(settings.themes_dir), panes=panes or PANES, heap=heap
+    )
 
 
 def build_pane(api: Api, pane_id: str, target: str, title: str) -> tuple[Widget, str | None]:

@@ -33,4 +33,8 @@ def app(ctx: click.Context, readonly: bool) -> None:
     api = Api.open(workspace_option(ctx))
     api.readonly = readonly
     factory = importlib.import_module("tui.factory")
-    factory.make_app(api).run()
+    heap = importlib.import_module("tui.heap").IdleCollector()
+    try:
+        factory.make_app(api, heap=heap).run()
+    finally:
+        heap.stop()

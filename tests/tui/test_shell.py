@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from tests.tui.conftest import AppFactory, EditorPane, screen_text, wait_until, 
 from tui.app import MaxworksApp
 from tui.commands import CommandError, complete, parse_command
 from tui.config import load_settings
+from tui.heap import IdleCollector
 from tui.panes.placeholder import PendingPane
 from tui.themes import ThemeError, load_theme_file, load_themes
 from tui.widgets.help_screen import HelpScreen
@@ -548,6 +550,30 @@ async def test_the_mouse_is_optional_but_works(make: AppFactory) -> None:
         assert current(app) == "map"
 
 
+async def test_the_app_runs_full_garbage_collections_when_the_user_pauses(api: Api) -> None:
+    """tui.heap wired into the app: keys and clicks count as input, the app's interval looks,
+    and leaving the app puts CPython's collection schedule back."""
+    import gc
+
+    from tui.factory import make_app
+
+    seconds = [0.0]
+    heap = IdleCollector(clock=lambda: seconds[0], idle=0.4)
+    saved = gc.get_threshold()
+    app = make_app(api, heap=heap, config=replace(load_settings(), start_pane="ops"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert heap.running and gc.get_threshold()[2] != saved[2]
+        seconds[0] = 10.0
+        await pilot.press("ctrl+n")  # input: the user is busy at t=10
+        looked = heap.ticks
+        await wait_until(pilot, lambda: heap.ticks > looked)  # the app's interval looked
+        assert not heap.frozen and heap.collections == 0
+        seconds[0] = 10.5  # a pause of 0.5 s
+        await wait_until(pilot, lambda: heap.frozen)
+        assert heap.collections == 1 and gc.get_freeze_count() > 0
+    assert not heap.running and gc.get_threshold() == saved and gc.get_freeze_count() == 0
+
+
 # -- CLI --------------------------------------------------------------------------------------------
 def test_the_app_command_opens_the_app_on_the_workspace(
     shop: Workspace, monkeypatch: pytest.MonkeyPatch
@@ -556,19 +582,24 @@ def test_the_app_command_opens_the_app_on_the_workspace(
     from engine.cli.app_cmd import app as app_command
 
     opened: list[Api] = []
+    heaps: list[IdleCollector | None] = []
 
     class Fake:
         def run(self) -> None:
-            pass
+            assert heaps[0] is not None
+            heaps[0].start()  # as the app's on_mount does
 
-    def fake_make_app(api: Api) -> Fake:
+    def fake_make_app(api: Api, heap: IdleCollector | None = None) -> Fake:
         opened.append(api)
+        heaps.append(heap)
         return Fake()
 
     monkeypatch.setattr(tui.factory, "make_app", fake_make_app)
     result = CliRunner().invoke(app_command, [], obj={"workspace": shop.root})
     assert result.exit_code == 0, result.output
     assert opened and opened[0].workspace.root == shop.root
+    # the CLI's app collects garbage at idle moments, and CPython's schedule is back after it
+    assert isinstance(heaps[0], IdleCollector) and not heaps[0].running
 
 
 # -- snapshots ------------------------------------------------------------------------------------
