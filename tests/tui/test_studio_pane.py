@@ -175,6 +175,29 @@ def test_tree_lists_workflows_and_nodes_with_icons_and_markers(api: Api) -> None
     run(test, api)
 
 
+def test_the_tree_shown_again_at_its_size_keeps_its_lines(api: Api) -> None:
+    """A pane switched back to gets Resize events at its old size; the tree does not throw its
+    lines away (nor lay the screen out again) for those, only for a real change of size."""
+
+    async def test(pilot: Pilot[None], pane: StudioPane) -> None:
+        tree = pane.workflows.node_tree
+        pane.app.set_focus(None)  # a focus change restyles the tree: keep it out of the count
+        await settle(pilot, pane)
+        before = tree._updates
+        for _ in range(3):
+            pane.display = False  # what the shell's pane switcher does
+            await pilot.pause()
+            pane.display = True
+            await pilot.pause()
+            await pilot.pause()
+        assert tree._updates == before
+        assert "daily_orders" in tree_labels(pane)[4]
+        await pilot.resize_terminal(100, 30)
+        await until(pilot, lambda: tree._updates > before)  # a real resize redraws
+
+    run(test, api)
+
+
 def test_tree_filters_as_you_type_and_enter_opens_the_first_match(api: Api) -> None:
     async def test(pilot: Pilot[None], pane: StudioPane) -> None:
         await pilot.press("slash")
@@ -194,6 +217,7 @@ def test_tree_filters_as_you_type_and_enter_opens_the_first_match(api: Api) -> N
 def test_enter_in_the_tree_opens_the_node(api: Api) -> None:
     async def test(pilot: Pilot[None], pane: StudioPane) -> None:
         tree = pane.workflows.node_tree
+        await settle(pilot, pane)  # a late rebuild of the tree would move the cursor back
         tree.focus()
         await until(pilot, lambda: tree.has_focus)  # keys pressed before would go elsewhere
         await pilot.press("down", "down", "down", "down")  # ops, flow_start, say_hello, sales,

@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Input, Static, Tree
@@ -50,6 +51,15 @@ class NodeTree(Tree["NodeStatus | None"]):
         "node-tree--workflow",
         "node-tree--icon",
     }
+
+    _drawn_size: Size | None = None
+
+    def _on_resize(self, event: events.Resize) -> None:
+        # Tree clears its lines and lays the whole screen out again on every Resize, and a tree
+        # shown again (its pane switched back to) gets one at the size it had: nothing to redo.
+        if event.size == self._drawn_size:
+            event.prevent_default()
+        self._drawn_size = event.size
 
     def _style(self, name: str) -> Style:
         # labels are measured before the stylesheet reaches the tree: plain until then
