@@ -106,21 +106,23 @@ class EditorTabs(Vertical):
             existing.focus()
             return
         has_code = language_for(node_type) is not None
+        restored = draft.text if draft is not None and has_code and draft.text != code else None
+        text = code if has_code else f"-- {node_type} nodes have no code"
         editor = CodeEditor(
-            code if has_code else f"-- {node_type} nodes have no code",
+            text if restored is None else restored,  # a draft opens as is, never the file first
             node=node,
             language=language_for(node_type),
             vocabulary=self.vocabulary,
             read_only=not has_code,
             prefs=self.prefs,
         )
+        if restored is not None:
+            editor.saved_text = code  # the restored text stays "unsaved"
         icon = TYPE_ICONS.get(node_type, "?")
         await self.tabs.add_pane(TabPane(f"{icon} {node}", editor, id=pane_id(node)))
         self.tabs.active = pane_id(node)
         self._show_placeholder()
-        if draft is not None and has_code and draft.text != code:
-            editor.load_text(draft.text)  # the restored text stays "unsaved"
-            editor.saved_text = code
+        if draft is not None and restored is not None:
             self._label(editor)
             if draft.based_on(code):
                 self.notify(f"{node}: restored unsaved edits from {draft.saved_at}")
