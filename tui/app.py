@@ -206,10 +206,9 @@ class MaxworksApp(App[None]):
         self.status.current = pane_id
         if pane_id in self._loaded:
             switcher.current = pane_id
-            self._focus_pane(pane_id)  # in the same refresh as the show: one layout, not two
         else:
             await switcher.add_content(self._build_pane(pane_id), set_current=True)
-            self.call_after_refresh(self._focus_pane, pane_id)
+        self.call_after_refresh(self._focus_pane, pane_id)
 
     def _pane_of(self, widget: Widget) -> str | None:
         for pane_id, pane in self._loaded.items():
