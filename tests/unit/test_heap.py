@@ -50,54 +50,39 @@ def young_collections(n: int) -> None:
     raise AssertionError(f"gc counter stuck at {gc.get_count()}")
 
 
-def test_start_takes_the_oldest_generation_off_the_automatic_schedule(
+def test_start_freezes_what_is_alive_and_takes_the_oldest_generation_off_the_schedule(
     heap: IdleCollector,
 ) -> None:
     young, middle, _ = gc.get_threshold()
     heap.start()
     assert gc.get_threshold() == (young, middle, NEVER)
+    assert heap.frozen and gc.get_freeze_count() > 0
     heap.start()  # twice is once
     heap.stop()
-    assert gc.get_threshold()[2] != NEVER
+    assert gc.get_threshold()[2] != NEVER and gc.get_freeze_count() == 0
 
 
-def test_the_first_pause_collects_and_freezes_what_is_alive(
+def test_a_full_collection_waits_for_the_schedule_and_a_pause(
     heap: IdleCollector, clock: Seconds
 ) -> None:
     heap.start()
-    assert heap.tick() is False  # the user has not paused yet
-    clock.advance(0.2)
-    heap.touch()
-    clock.advance(0.3)
-    assert heap.tick() is False  # 0.3 s since the last key: not idle
-    clock.advance(0.15)
-    assert heap.tick() is True
-    assert heap.frozen and gc.get_freeze_count() > 0 and heap.collections == 1
-
-
-def test_later_collections_wait_for_the_schedule_and_a_pause(
-    heap: IdleCollector, clock: Seconds
-) -> None:
-    heap.start()
-    clock.advance(1)
-    assert heap.tick()  # the freeze
+    gc.collect(1)  # the counter of young collections starts from nothing
     clock.advance(5)
     assert heap.tick() is False  # idle, but too few young collections since: nothing due
     young_collections(10)
     heap.touch()
-    clock.advance(0.1)
-    assert heap.tick() is False  # due, but a key was just pressed
-    clock.advance(0.5)
-    assert heap.tick() is True and heap.collections == 2
+    clock.advance(0.3)
+    assert heap.tick() is False  # due, but a key was pressed 0.3 s ago
+    clock.advance(0.15)
+    assert heap.tick() is True and heap.collections == 1
     assert gc.get_count()[2] == 0  # a full collection resets the counter
+    assert heap.tick() is False
 
 
 def test_input_that_never_pauses_still_gets_a_collection_after_force_seconds(
     heap: IdleCollector, clock: Seconds
 ) -> None:
     heap.start()
-    clock.advance(1)
-    assert heap.tick()
     young_collections(10)
     for _ in range(299):  # a key every 0.1 s for 29.9 s
         clock.advance(0.1)
@@ -112,7 +97,8 @@ def test_a_collector_that_was_never_started_does_nothing(
     heap: IdleCollector, clock: Seconds
 ) -> None:
     saved = gc.get_threshold()
+    young_collections(10)
     clock.advance(10)
     assert heap.tick() is False
     heap.stop()
-    assert gc.get_threshold() == saved and not heap.frozen
+    assert gc.get_threshold() == saved and not heap.frozen and heap.collections == 0
