@@ -174,8 +174,9 @@ def serve(workspace: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from engine.api import Api
     from tui.factory import make_app
+    from tui.heap import IdleCollector
 
-    app = make_app(Api.open(workspace))
+    app = make_app(Api.open(workspace), heap=IdleCollector())  # as engine.cli.app_cmd builds it
     log = os.environ.get("BENCH_FOCUS_LOG")
     if log:  # debugging aid: which widget has the focus, twice a second
         import threading
