@@ -132,6 +132,38 @@ def test_cycle_instances_open_on_the_newest_bizdate_with_counts(api: Api) -> Non
     run(test, api)
 
 
+def test_further_pages_load_as_the_cursor_nears_the_end(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keyset pages at a small scale: a first page of 2, further pages of 3 read when the cursor
+    is 1 row from the end; every instance of the date is listed once, in order."""
+    import tui.panes.ops.instances as instances
+
+    monkeypatch.setattr(instances, "PAGE", 2)
+    monkeypatch.setattr(instances, "MORE", 3)
+    monkeypatch.setattr(instances, "NEAR_END", 1)
+
+    async def test(pilot: Pilot[None], app: OpsApp) -> None:
+        cycle = app.pane.cycle
+        cycle.reload()
+        await pilot.pause()
+
+        def status() -> str:
+            return str(cycle.query_one(".ops-list-status").render())
+
+        assert len(cycle.ids) == 2 and "2 loaded · more below" in status()
+        cycle.table.focus()
+        await pilot.press("down")  # row 1 of 2: near the end
+        await until(pilot, lambda: len(cycle.ids) == 5)
+        assert "5 loaded ·" in status() and "more below" not in status()
+        assert cycle.ids == sorted(cycle.ids, reverse=True)  # id desc, no row twice
+        assert sorted(names(cycle)) == ["ads_end", "dwd_fail", "dws_child", "ods_a", "ods_b"]
+        await pilot.press("end")
+        assert len(cycle.ids) == 5
+
+    run(test, api)
+
+
 def test_filter_narrows_survives_refresh_and_errors_keep_the_rows(api: Api) -> None:
     async def test(pilot: Pilot[None], app: OpsApp) -> None:
         cycle = app.pane.cycle

@@ -32,7 +32,11 @@ if TYPE_CHECKING:
     from tui.panes.ops.actions import OpsActions
 
 PAGE = 60
-"""Rows per keyset page (a tall terminal shows ~45; the next page comes as the cursor nears the end)."""
+"""Rows of the first keyset page (a tall terminal shows ~45): a new date, filter or sort reads
+only this many before it draws."""
+MORE = 240
+"""Rows of each further page, read as the cursor nears the end: a Page Down (a screen) waits for
+a read once every several presses, not every other one."""
 REFRESH_SECONDS = 1.5
 REFRESH_MAX_ROWS = 2000
 """Live refresh re-reads at most this many loaded rows (the rest refresh when scrolled to)."""
@@ -259,7 +263,7 @@ class InstanceList(Vertical):
         if self.after is None:
             return
         try:
-            page = self.monitor.page(self.current_query, after=self.after, limit=PAGE)
+            page = self.monitor.page(self.current_query, after=self.after, limit=MORE)
         except MaxworksError as err:
             self.error = str(err)
             self._show_status()
