@@ -174,16 +174,16 @@ class RowGrid(ScrollView, can_focus=True):
         return self.cells[row][position][0]
 
     def _measure(self, only: list[list[Cell]] | None = None) -> bool:
-        """Fit the columns to their contents; True when a width changed."""
+        """Widen the columns to fit their contents; True when a width changed."""
         changed = False
         rows = only if only is not None else self.cells
         for i, column in enumerate(self.columns):
             widest = max((len(r[i][0]) for r in rows), default=0)
             if only is None:
                 widest = max(widest, len(column.label))
-                new = min(widest, column.max_width)
-            else:
-                new = max(column.width, min(widest, column.max_width))
+            # Columns only grow: a new page, date or sort never narrows them, so the columns do
+            # not jump under the eye, and an unchanged width is no new layout (a second frame).
+            new = max(column.width, min(widest, column.max_width))
             if new != column.width:
                 column.width = new
                 changed = True
