@@ -113,6 +113,7 @@ class Api:
         """Nodes, commit, deploy, versions (engine.studio.service)."""
         from engine.studio.service import Studio
 
+        self.security.require_member()
         return Studio(self.workspace, user=self.user, clock=self.clock)
 
     @property
@@ -129,11 +130,13 @@ class Api:
     @property
     def ops(self) -> OpsApi:
         """Operation Center: scheduler, instances, backfill, test runs."""
+        self.security.require_member()
         return OpsApi(self)
 
     @property
     def datamap(self) -> DataMap:
         """Data Map: search, table detail, lineage, favourites, preview (engine.datamap)."""
+        self.security.require_member()
         if self._datamap is None:
             from engine.datamap import DataMap
 
@@ -393,8 +396,15 @@ class OpsApi:
 
     # -- scheduler ------------------------------------------------------------------------------
     def scheduler(self, **kwargs: Any) -> Scheduler:
+        """A scheduler to lead with. A full leader runs every due production instance: only the
+        roles allowed ``scheduler.lead`` (Owner, Admin, O&M) may start one, and not in a read-only
+        session; one ``scope``d to a few instances (a test run led for a while) needs no more
+        than the run itself did."""
         from engine.scheduler.loop import Scheduler
 
+        if kwargs.get("scope") is None:
+            self._mutating("starting the scheduler")
+            self.api.security.require("scheduler.lead", target="scheduler")
         return Scheduler(self.workspace, operator=self.api.user, **kwargs)
 
     def leader(self) -> LeaseHolder | None:

@@ -22,6 +22,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher
 from textual.worker import Worker, get_current_worker
 
+from engine.errors import MaxworksError, PermissionDenied
 from tui.commands import Command, CommandError, CommandHistory, parse_command
 from tui.config import ConfigError, Settings, save_theme
 from tui.keymap import effective_keys, key_label, shell_bindings
@@ -153,6 +154,7 @@ class MaxworksApp(App[None]):
                 markup=False,
             )
         self.call_after_refresh(self._focus_pane, self._start)
+        self.check_membership()
         self.poll_leader()
         self.set_interval(LEADER_POLL_SECONDS, self.poll_leader)
         if self.heap is not None:
@@ -163,6 +165,23 @@ class MaxworksApp(App[None]):
         if self.heap is not None and isinstance(event, events.InputEvent):
             self.heap.touch()
         await super().on_event(event)
+
+    @work(thread=True, group="membership")
+    def check_membership(self) -> None:
+        """A user who is not a member sees why every pane is empty, and what to do."""
+        try:
+            self.api.security.require_member()
+        except PermissionDenied as err:
+            self.call_from_thread(
+                self.notify,
+                f"{err.message}: nothing in it can be shown.\n{err.hint or ''}",
+                title="Not a member of this workspace",
+                severity="error",
+                timeout=60,
+                markup=False,
+            )
+        except MaxworksError:
+            pass  # a broken state.db: the panes say so
 
     def _refresh_key_labels(self) -> None:
         keys = effective_keys(self.settings.keymap)

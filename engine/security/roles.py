@@ -1,8 +1,9 @@
 """The built-in workspace roles (reference §13.2) and what each may do: one table, enforced by the
 engine API (engine.security.service), never only by the UI.
 
-Every built-in role can read every workspace module (list nodes, versions, instances, logs);
-the table below lists the actions that change something or reach data.
+Every built-in role can read every workspace module (list nodes, versions, instances, logs); a
+user who is not a member reads nothing (engine.api checks membership on every module). The table
+below lists the actions that change something or reach data.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ ACTIONS: dict[str, str] = {
     "ops.backfill": "backfill data",
     "ops.test_run": "run smoke tests of deployed nodes",
     "ops.lifecycle": "reclaim partitions and tables past their lifecycle",
+    "scheduler.lead": "run the scheduler (lead: run every due production instance)",
     "sql.query": "query development tables",
     "sql.write_dev": "write and create tables in the development project",
     "sql.prod": "read and write production tables without a grant",
@@ -68,7 +70,7 @@ ACTIONS: dict[str, str] = {
 _STUDIO = {"studio.read", "studio.edit", "studio.commit", "studio.run"}
 _OPS = {
     "ops.read", "ops.rerun", "ops.kill", "ops.set_success", "ops.freeze",
-    "ops.remove_upstream", "ops.backfill", "ops.test_run", "ops.lifecycle",
+    "ops.remove_upstream", "ops.backfill", "ops.test_run", "ops.lifecycle", "scheduler.lead",
 }  # fmt: skip
 
 # THE table: role -> allowed actions. Standard mode: only Owner and Admin reach production data

@@ -168,6 +168,11 @@ class Security:
             db.close()
         return [Member(*r) for r in rows]
 
+    def require_member(self) -> Principal:
+        """Refuse (and audit) a user who is not a member of the workspace: such a user reads
+        nothing in it (reference §13: workspace members only)."""
+        return self._member_required()
+
     def _member_required(self) -> Principal:
         p = self.principal
         if p.role is None:

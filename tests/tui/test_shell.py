@@ -573,6 +573,29 @@ async def test_the_app_runs_full_garbage_collections_when_the_user_pauses(api: A
     assert not heap.running and gc.get_threshold() == saved and gc.get_freeze_count() == 0
 
 
+@pytest.mark.parametrize("start", ["ops", "studio", "map", "approvals"])
+async def test_a_user_who_is_not_a_member_is_told_why_and_whom_to_ask(
+    shop: Workspace, config_dir: Path, start: str
+) -> None:
+    """Every real pane opens (and says it cannot show anything) instead of crashing the app."""
+    from tui.factory import make_app
+
+    api = Api(shop, user="mallory", clock=Clock())
+    api.security.os_user = "mallory"  # as if the app ran as that OS user
+    app = make_app(api, config=replace(load_settings(config_dir), start_pane=start))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(
+            pilot, lambda: any("Not a member" in str(n.title) for n in app._notifications)
+        )
+        note = next(n for n in app._notifications if "Not a member" in str(n.title))
+        assert note.severity == "error"
+        assert "maxworks members add mallory --role ROLE" in str(note.message)
+        for pane in ("ops", "studio", "map", "approvals"):  # every pane, one after another
+            await app.action_show_pane(pane)
+            await pilot.pause()
+        assert app.is_running
+
+
 # -- CLI --------------------------------------------------------------------------------------------
 def test_the_app_command_opens_the_app_on_the_workspace(
     shop: Workspace, monkeypatch: pytest.MonkeyPatch

@@ -13,6 +13,7 @@ import pytest
 
 from engine.api import Api
 from engine.errors import ConfigError, MaxworksError, PermissionDenied
+from engine.scheduler.model import DagType
 from engine.security import audit
 from engine.security.classify import by_content, by_metadata, id_card_ok, luhn_ok
 from engine.security.config import parse_security
@@ -73,6 +74,7 @@ OPS: dict[str, tuple[str, Callable[[Api], object]]] = {
     "classify": ("security.classify", lambda a: a.security.classify("shop.users")),
     "grants_all": ("security.grant", lambda a: a.security.grants(everyone=True)),
     "lifecycle": ("ops.lifecycle", lambda a: a.lifecycle_sweep()),
+    "lead": ("scheduler.lead", lambda a: a.ops.scheduler().stop()),
 }  # fmt: skip
 
 ROLE_USERS = {"developer": "dev", "ops": "pe", "deployer": "dep", "visitor": "guest",
@@ -96,6 +98,38 @@ def test_every_operation_is_enforced_in_the_api_for_every_role(shop: Workspace, 
             assert allows(role, action), f"{role} was not refused {op}"
         else:
             assert allows(role, action), f"{role} was not refused {op}"
+
+
+def test_a_non_member_reads_nothing_of_the_workspace(shop: Workspace) -> None:
+    api = Api(shop, user="mallory", clock=Clock())
+    api.security.os_user = "mallory"  # as if the process ran as that OS user
+    for module, read in [
+        ("studio", lambda: api.studio.list_nodes()),
+        ("ops", lambda: api.ops.monitor()),
+        ("map", lambda: api.datamap.search("users")),
+    ]:
+        with pytest.raises(PermissionDenied, match="mallory is not a member") as err:
+            read()
+        assert "maxworks members add mallory" in (err.value.hint or ""), module
+    refused = [r for r in Api(shop, clock=Clock()).security.audit_rows() if r.user == "mallory"]
+    assert refused and all(r.outcome == "refused" for r in refused)
+    # a member with the least of roles reads
+    guest = Api(shop, user="guest", clock=Clock())
+    assert guest.studio.list_nodes() == []
+
+
+def test_leading_the_scheduler_takes_an_ops_role_and_a_writable_session(shop: Workspace) -> None:
+    dev = Api(shop, user="dev", clock=Clock())
+    with pytest.raises(PermissionDenied, match=r"dev \(Developer\) may not run the scheduler"):
+        dev.ops.scheduler()
+    dev.ops.scheduler(scope=(1, 2), generate=False).stop()  # leading for one test run is the run's
+    pe = Api(shop, user="pe", clock=Clock())
+    pe.ops.scheduler().stop()
+    pe.readonly = True
+    with pytest.raises(
+        MaxworksError, match="starting the scheduler refused: this session is read-only"
+    ):
+        pe.ops.scheduler()
 
 
 def test_non_members_are_refused_and_only_an_owner_may_act_as_another_user(shop: Workspace) -> None:
@@ -398,7 +432,9 @@ def test_datastudio_run_checks_the_code_and_masks_the_kept_result(shop: Workspac
         dev.ops.test_run("peek", date(2025, 3, 14), working_copy=True)
     owner.security.approve(dev.security.request("shop.users", reason="r").id)
     iid = dev.ops.test_run("peek", date(2025, 3, 14), working_copy=True)
-    (info,) = dev.ops.wait([iid], timeout=120)
+    # a developer leads only for this run (a full leader needs an O&M role), as DataStudio does
+    scope = (int(DagType.SMOKE_TEST), dev.ops.instance(iid).dag_id)
+    (info,) = dev.ops.wait([iid], scope=scope, timeout=120)
     assert info.status_label == "succeeded", info.error
     mine = dev.ops.result(iid)
     clear = owner.ops.result(iid)

@@ -224,9 +224,9 @@ class InstanceList(Vertical):
         self.generation += 1
         if keep is None:
             keep = self.cursor_id
-        monitor = self.monitor
         self.loaded = True
         try:
+            monitor = self.monitor
             q = self.current_query
             page = monitor.page(q, limit=PAGE)
             if counts or not self.counts:
