@@ -33,7 +33,7 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo(
         "inst",
         ("i", "instances", "instance"),
-        ":inst bizdate=YYYYMMDD status=failed node=NAME",
+        ":inst bizdate=YYYYMMDD|all status=failed node=NAME owner=me type=T group=G",
         "instances in Operation Center, filtered",
     ),
     CommandInfo("theme", ("th",), ":theme NAME", "switch the colour theme (remembered)"),
@@ -41,8 +41,11 @@ COMMANDS: tuple[CommandInfo, ...] = (
     CommandInfo("quit", ("q", "q!", "exit"), ":q", "quit maxworks"),
 )
 PANE_COMMANDS = ("studio", "ops", "map", "approvals")
-INST_KEYS = ("bizdate", "status", "node")
-INST_STATUSES = ("failed", "succeeded", "running", "waiting", "wait_resource", "not_run")
+INST_KEYS = ("bizdate", "status", "node", "owner", "type", "group")
+INST_STATUSES = (
+    "not_run", "wait_time", "wait_resource", "running", "succeeded", "failed", "frozen",
+)  # fmt: skip
+"""Offered by completion: the state buckets of Operation Center (engine.ops.monitor.BUCKETS)."""
 _BY_NAME = {alias: info for info in COMMANDS for alias in (info.name, *info.aliases)}
 _NODE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
@@ -107,15 +110,28 @@ def _inst_args(args: Sequence[str]) -> tuple[str, ...]:
             raise CommandError(f"{arg!r}: write filters as key=value ({', '.join(INST_KEYS)})")
         if key not in INST_KEYS:
             raise CommandError(f"unknown filter {key!r}; filters: {', '.join(INST_KEYS)}")
-        if key == "bizdate":
+        if key == "bizdate" and value.lower() != "all":
             try:
                 datetime.strptime(value, "%Y%m%d")
             except ValueError:
-                raise CommandError(f"bizdate={value}: expected a date YYYYMMDD") from None
-        if key == "status" and value not in INST_STATUSES:
-            raise CommandError(f"status={value}: expected one of {', '.join(INST_STATUSES)}")
-        out[key] = value
+                raise CommandError(
+                    f"bizdate={value}: expected a date YYYYMMDD, or all (every date)"
+                ) from None
+        elif key != "bizdate":
+            _check_filter(key, value)
+        out[key] = value.lower() if key == "bizdate" else value
     return tuple(f"{key}={out[key]}" for key in INST_KEYS if key in out)
+
+
+def _check_filter(key: str, value: str) -> None:
+    """What Operation Center's ``/`` filter would refuse is refused here, in its words."""
+    from engine.errors import MaxworksError
+    from engine.ops.monitor import parse_filter
+
+    try:
+        parse_filter(f"{key}:{value}", me="me")
+    except MaxworksError as err:
+        raise CommandError(f"{key}={value}: {err.message}") from None
 
 
 def complete(text: str, *, nodes: Iterable[str] = (), themes: Iterable[str] = ()) -> list[str]:

@@ -525,6 +525,12 @@ def test_command_mode_inst_opens_filtered(api: Api) -> None:
         assert cycle.current_query.bizdate == "20250314" and names(cycle) == ["dwd_fail"]
         assert not pane.open_target("inst colour=red")
         assert not pane.open_target("node x")
+        # every business date: the rows at once, the counts of the whole history after them
+        assert pane.open_target("inst bizdate=all status=failed")
+        assert sorted(names(cycle)) == ["dwd_fail", "dwd_fail"]
+        assert "counting…" in counts_text(cycle)
+        await until(pilot, lambda: "counting" not in counts_text(cycle))
+        assert "all dates" in counts_text(cycle) and "failed 2" in counts_text(cycle)
 
     run(test, api)
 

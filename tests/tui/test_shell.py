@@ -252,9 +252,29 @@ def test_the_parser_and_completion_are_plain_functions() -> None:
         parse_command("theme pink", themes=["dark", "light"])
     assert complete("")[:4] == ["studio", "ops", "map", "approvals"]
     assert complete("inst bizdate=20250101 ") == [
+        "inst bizdate=20250101 group=",
         "inst bizdate=20250101 node=",
+        "inst bizdate=20250101 owner=",
         "inst bizdate=20250101 status=",
+        "inst bizdate=20250101 type=",
     ]
+    # every filter Operation Center's / knows, every date, and its refusals in its words
+    assert parse_command("inst bizdate=ALL owner=me node=dwd_* type=shell").target == (
+        "inst bizdate=all node=dwd_* owner=me type=shell"
+    )
+    with pytest.raises(CommandError, match="status=broken: unknown status 'broken'"):
+        parse_command("inst status=broken")
+    with pytest.raises(CommandError, match="expected a date YYYYMMDD, or all"):
+        parse_command("inst bizdate=yesterday")
+
+
+def test_the_states_offered_are_operation_centers() -> None:
+    from engine.ops.monitor import BUCKETS
+    from tui.commands import INST_STATUSES
+
+    assert tuple(name for name, _ in BUCKETS) == INST_STATUSES
+    for status in INST_STATUSES:
+        assert parse_command(f"inst status={status}").target == f"inst status={status}"
 
 
 # -- help and palette -----------------------------------------------------------------------------
