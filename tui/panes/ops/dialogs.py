@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Static
 
@@ -64,9 +65,11 @@ class ConfirmScreen(OpsDialog):
                 yield Static(Text("\n".join(self.lines)), id="confirm-lines")
             with Horizontal(classes="ops-dialog--buttons"):
                 yield Button(
-                    f"{self.verb} [y]", id="yes", variant="error" if self.danger else "primary"
+                    Content(f"{self.verb} [y]"),  # plain text: "[y]" is not markup here
+                    id="yes",
+                    variant="error" if self.danger else "primary",
                 )
-                yield Button("Cancel [n]", id="no")
+                yield Button(Content("Cancel [n]"), id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -180,9 +183,9 @@ class BackfillScreen(OpsDialog):
             yield Static("", id="backfill-preview")
             yield Label("", id="backfill-error", classes="ops-dialog--error")
             with Horizontal(classes="ops-dialog--buttons"):
-                yield Button("Preview [F5]", id="preview")
+                yield Button(Content("Preview [F5]"), id="preview")
                 yield Button("Create backfill", id="create", variant="primary")
-                yield Button("Cancel [esc]", id="cancel")
+                yield Button(Content("Cancel [esc]"), id="cancel")
 
     def on_mount(self) -> None:
         try:

@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -74,9 +75,9 @@ class ConflictScreen(StudioDialog[str]):
             yield Static("Differences from the file (-) to your text (+):", markup=False)
             yield diff_view(unified(self.theirs, self.mine, "on disk", "yours"), id="conflict-diff")
             with Horizontal(classes="studio-dialog--buttons"):
-                yield Button("Keep mine [m]", id="mine", variant="primary")
-                yield Button("Save mine [s]", id="save")
-                yield Button("Take the file's [t]", id="theirs", variant="warning")
+                yield Button(Content("Keep mine [m]"), id="mine", variant="primary")
+                yield Button(Content("Save mine [s]"), id="save")
+                yield Button(Content("Take the file's [t]"), id="theirs", variant="warning")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -175,8 +176,8 @@ class ConfirmRunScreen(StudioDialog[bool]):
                 markup=False,
             )
             with Horizontal(classes="studio-dialog--buttons"):
-                yield Button("Run [y]", id="yes", variant="warning")
-                yield Button("Don't run [n]", id="no", variant="primary")
+                yield Button(Content("Run [y]"), id="yes", variant="warning")
+                yield Button(Content("Don't run [n]"), id="no", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
