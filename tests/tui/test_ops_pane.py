@@ -428,6 +428,23 @@ def test_cycle_tasks_freeze_and_open_instances(api: Api) -> None:
     run(test, api)
 
 
+def test_backfill_dialog_shows_every_field_and_its_keys_at_80x24(api: Api) -> None:
+    async def test(pilot: Pilot[None], app: OpsApp) -> None:
+        await pilot.press("2")
+        await pilot.press("B")
+        await until(pilot, lambda: isinstance(app.screen, BackfillScreen))
+        await pilot.pause()
+        screen = app.screen
+        dialog = screen.query_one(".ops-dialog").region
+        for selector in ("#backfill-ranges", "#backfill-parallel", "#backfill-desc", "#preview"):
+            region = screen.query_one(selector).region
+            assert region.width >= 4 and dialog.contains_region(region), selector
+        text = "\n".join(strip.text for strip in screen._compositor.render_strips())
+        assert "Newest date first" in text and "Preview [F5]" in text and "Cancel [esc]" in text
+
+    run(test, api, size=(80, 24))
+
+
 def test_backfill_dialog_previews_then_creates(api: Api) -> None:
     async def test(pilot: Pilot[None], app: OpsApp) -> None:
         await pilot.press("2")

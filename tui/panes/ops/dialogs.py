@@ -36,6 +36,10 @@ OpsDialog { align: center middle; background: $background 60%; }
 .ops-dialog Input { margin-bottom: 0; }
 .ops-dialog SelectionList { height: auto; max-height: 10; }
 #backfill-preview { height: auto; max-height: 10; }
+.ops-dialog--row { height: auto; }
+.ops-dialog--row > Static { width: auto; padding-top: 1; }
+.ops-dialog--row > Input { width: 8; }
+.ops-dialog--row > Checkbox { width: auto; }
 """
 
 
@@ -174,7 +178,7 @@ class BackfillScreen(OpsDialog):
             yield Label(f"Backfill {self.root}", classes="ops-dialog--title", markup=False)
             yield Static("Business dates (ranges, comma separated):", classes="ops-dialog--hint")
             yield Input(f"{self.default_day}-{self.default_day}", id="backfill-ranges")
-            with Horizontal(classes="ops-dialog--buttons"):
+            with Horizontal(classes="ops-dialog--row"):
                 yield Static("Parallel groups (1-10): ", classes="ops-dialog--hint")
                 yield Input("1", id="backfill-parallel", restrict=r"[0-9]*", max_length=2)
                 yield Checkbox("Newest date first", id="backfill-desc")
