@@ -325,6 +325,43 @@ def test_log_view_tails_searches_and_switches_runs(api: Api) -> None:
     run(test, api)
 
 
+def test_log_view_wraps_long_lines_so_the_error_at_their_end_is_read(api: Api) -> None:
+    first = api.ops.monitor()
+    try:
+        from engine.ops.monitor import InstanceQuery
+
+        iid = next(
+            r.id
+            for r in first.page(InstanceQuery(bizdate="20250315")).rows
+            if r.node_name == "ods_b"
+        )
+    finally:
+        first.close()
+    folder = api.workspace.logs_dir / str(iid)
+    folder.mkdir(parents=True, exist_ok=True)
+    long = "statement 2 (line 19) failed: " + "x" * 150 + " Could not convert string '1,299.00'"
+    (folder / "1.log").write_text(f"start\n{long}\nend\n")
+
+    def shown(screen: LogScreen) -> str:
+        return "".join(line.strip() for line in screen.log_widget.lines)
+
+    async def test(pilot: Pilot[None], app: OpsApp) -> None:
+        app.push_screen(LogScreen(api, iid, run_no=1))
+        await until(pilot, lambda: isinstance(app.screen, LogScreen))
+        screen = app.screen
+        assert isinstance(screen, LogScreen)
+        await until(pilot, lambda: screen.query("Log") and "end" in screen.log_widget.lines)
+        lines = screen.log_widget.lines
+        assert max(len(line) for line in lines) <= 80  # wrapped to the view
+        assert "'1,299.00'" in shown(screen).replace("  ", "")
+        await pilot.press("w")  # cut instead: the line is whole again, ← → scroll to its end
+        await until(pilot, lambda: long in screen.log_widget.lines)
+        await pilot.press("right", "right")
+        assert screen.log_widget.scroll_x == 16
+
+    run(test, api, size=(80, 24))
+
+
 def test_log_view_bounds_memory_on_a_huge_log(api: Api) -> None:
     first = api.ops.monitor()
     try:

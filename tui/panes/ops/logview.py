@@ -29,9 +29,23 @@ POLL_SECONDS = 0.5
 MAX_LINES = 20_000
 
 
+def wrap_line(line: str, width: int) -> list[str]:
+    """``line`` cut into rows of ``width`` characters (continuations indented by two): an error
+    at the end of a long log line is read without scrolling sideways."""
+    if width < 8 or len(line) <= width:
+        return [line]
+    rows = [line[:width]]
+    rest = line[width:]
+    inner = width - 2
+    while rest:
+        rows.append("  " + rest[:inner])
+        rest = rest[inner:]
+    return rows
+
+
 class LogScreen(Screen[None]):
     """f follow/pause · / search · n / N next / previous match · [ ] previous / next run ·
-    g / G top / bottom · Esc close."""
+    w wrap long lines (on) or scroll sideways with ← → · g / G top / bottom · Esc close."""
 
     DEFAULT_CSS = """
     LogScreen { background: $surface; }
@@ -50,6 +64,9 @@ class LogScreen(Screen[None]):
         Binding("N", "match(-1)", "Previous match", show=False, id="ops.log.prev"),
         Binding("left_square_bracket", "run(-1)", "Previous run", id="ops.log.prev_run"),
         Binding("right_square_bracket", "run(1)", "Next run", id="ops.log.next_run"),
+        Binding("w", "wrap", "Wrap", id="ops.log.wrap"),
+        Binding("left", "sideways(-8)", "Left", show=False, priority=True, id="ops.log.left"),
+        Binding("right", "sideways(8)", "Right", show=False, priority=True, id="ops.log.right"),
         Binding("g", "top", "Top", show=False, id="ops.log.top"),
         Binding("G", "bottom", "Bottom", show=False, id="ops.log.bottom"),
     ]
@@ -67,6 +84,8 @@ class LogScreen(Screen[None]):
         self.pattern = ""
         self.match_line = -1
         self.truncated = False
+        self.wrap = True
+        self._wrapped_at = 0  # the width lines were wrapped to
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -132,7 +151,7 @@ class LogScreen(Screen[None]):
         follow = "following" if self.follow else "paused"
         search = f" · /{self.pattern}" if self.pattern else ""
         self.query_one("#log-foot", Static).update(
-            Text(f"{follow}{search} · f follow · / search · [ ] run · Esc close")
+            Text(f"{follow}{search} · f follow · / search · w wrap · [ ] run · Esc close")
         )
 
     def _read(self, *, limit: int = POLL_BYTES, skip_partial_line: bool = False) -> None:
@@ -153,8 +172,19 @@ class LogScreen(Screen[None]):
             text = text.split("\n", 1)[1]
         lines = text.split("\n")
         self.partial = lines.pop()
+        if lines and self.wrap:
+            width = self._wrapped_at = self._text_width()
+            lines = [row for line in lines for row in wrap_line(line, width)]
         if lines:
             self.log_widget.write_lines(lines, scroll_end=self.follow)
+
+    def _text_width(self) -> int:
+        log = self.log_widget
+        return max(0, log.scrollable_content_region.width - 1)
+
+    def on_resize(self) -> None:
+        if self.wrap and self.index >= 0 and self._text_width() != self._wrapped_at:
+            self._open_current()  # wrapped again to the new width (the tail is read again)
 
     def poll(self) -> None:
         """New bytes of the current run, and new runs (a rerun while the log is open)."""
@@ -227,6 +257,19 @@ class LogScreen(Screen[None]):
         if 0 <= new < len(self.files):
             self.index = new
             self._open_current()
+
+    def action_wrap(self) -> None:
+        self.wrap = not self.wrap
+        if self.index >= 0:
+            self._open_current()
+        self._head("long lines wrapped" if self.wrap else "long lines cut: ← → scroll sideways")
+
+    def action_sideways(self, columns: int) -> None:
+        if isinstance(self.focused, Input):  # the search box: the cursor moves, not the log
+            self.focused.action_cursor_left() if columns < 0 else self.focused.action_cursor_right()
+            return
+        log = self.log_widget
+        log.scroll_to(x=max(0, log.scroll_x + columns), animate=False)
 
     def action_top(self) -> None:
         self.follow = False
