@@ -215,6 +215,9 @@ def test_rerun_confirms_exactly_then_goes_through_the_engine(api: Api) -> None:
         await pilot.press("y")
         await until(pilot, lambda: state_of(api, iid) == State.NOT_RUN)
         await until(pilot, lambda: cycle.rows[iid].state == State.NOT_RUN)
+        # waiting to run again: no run time counted from the last start to now
+        assert cycle.rows[iid].started_at and not cycle.rows[iid].finished_at
+        assert cycle.table.cell_text(str(iid), "duration") == ""
         events = api.workspace.open_state()
         try:
             codes = [

@@ -62,11 +62,17 @@ def state_cell(app: App[object], info: InstanceInfo) -> tuple[str, str]:
 
 
 def duration(info: InstanceInfo, now: datetime | None = None) -> str:
-    """Run time: finished - started, or so far for a running instance."""
+    """Run time: finished - started, or so far for a running instance; nothing for one that is
+    waiting to run again (a rerun keeps its last start until it starts anew)."""
     if not info.started_at:
         return ""
     start = _parse(info.started_at)
-    end = _parse(info.finished_at) if info.finished_at else now
+    if info.finished_at:
+        end = _parse(info.finished_at)
+    elif info.state == State.RUNNING:
+        end = now
+    else:
+        return ""
     if start is None or end is None:
         return ""
     return seconds_text((end - start).total_seconds())
