@@ -168,6 +168,15 @@ def _parse(text: str) -> Cron:
         cycle = Cycle.MINUTE if minutes is None or len(minutes) > 1 else Cycle.HOUR
     elif months is not None:
         cycle = Cycle.YEAR
+        if monthdays is not None and LAST_DAY not in monthdays:
+            longest = max(calendar.monthrange(2024, m)[1] for m in months)  # a leap year
+            if min(monthdays) > longest:
+                raise _error(
+                    text,
+                    f"it never runs: month{'s' if len(months) > 1 else ''} {parts[4]} "
+                    f"{'have' if len(months) > 1 else 'has'} no day {min(monthdays)}",
+                    hint="use L for the last day of the month, e.g. 00 00 00 L 2 ?",
+                )
     elif monthdays is not None:
         cycle = Cycle.MONTH
     elif week_restricted:

@@ -180,3 +180,19 @@ def test_parsing_is_cached_and_fast() -> None:
     total = sum(len(parse_cron(texts[i % 1440]).times_on(DAY)) for i in range(10_000))
     assert total == 10_000
     assert timer.perf_counter() - started < 1.0  # 10,000 deployed nodes, one generated day
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("00 00 00 31 2 ?", "month 2 has no day 31"),
+        ("00 00 00 30,31 2 ?", "month 2 has no day 30"),
+        ("00 00 00 31 4,6,9,11 ?", "months 4,6,9,11 have no day 31"),
+    ],
+)
+def test_a_schedule_that_can_never_run_is_refused(text: str, why: str) -> None:
+    with pytest.raises(ConfigError, match=f"it never runs: {why}") as err:
+        parse_cron(text)
+    assert "L" in (err.value.hint or "")
+    for runs in ("00 00 00 29 2 ?", "00 00 00 L 2 ?", "00 00 00 30 2,4 ?"):
+        assert parse_cron(runs).cycle == Cycle.YEAR  # leap days, the last day, some month
