@@ -292,6 +292,8 @@ async def test_help_lists_the_keys_of_the_focused_view(make: AppFactory) -> None
         assert everywhere["Operation Center"] == "^o alt+2"
         assert "?" not in everywhere.get("Keys", ""), "? types in the editor, so it is not listed"
         assert "run the node (stand-in)" in screen_text(app)
+        palette_note = "a command line from the editor (: types into the code)"
+        assert everywhere[palette_note] == "^p, then :…"
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
         await pilot.press("alt+2", "question_mark")

@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Static, TextArea
 
 from tui.commands import COMMANDS
 
@@ -52,7 +52,11 @@ def sections_for(
     if here:
         name = type(focused).__name__ if focused is not None else "this view"
         out.append(HelpSection(f"Here ({name})", [(" ".join(k), d) for k, d in here.values()]))
-    out.append(HelpSection("Everywhere", [(" ".join(k), d) for k, d in everywhere.values()]))
+    rows = [(" ".join(k), d) for k, d in everywhere.values()]
+    if isinstance(focused, TextArea) and not focused.read_only:
+        # printable keys type into the editor, ":" too: the palette takes command lines
+        rows.append(("^p, then :…", "a command line from the editor (: types into the code)"))
+    out.append(HelpSection("Everywhere", rows))
     out.append(HelpSection("Commands (type : first)", [(c.usage, c.help) for c in COMMANDS]))
     return out
 
