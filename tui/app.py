@@ -313,7 +313,12 @@ class MaxworksApp(App[None]):
         title = self._panes[pane_id][1]
         try:
             opened = isinstance(pane, Pane) and pane.open_target(command.target)
-            reason = f"{title} cannot open {command.target!r}"
+            if command.name == "node":
+                reason = (
+                    f"no node {' '.join(command.args)!r} in this workspace (Tab completes names)"
+                )
+            else:
+                reason = f"{title} cannot open {command.target!r}"
         except Exception as err:
             opened, reason = False, f"{title}: {err}"
         if not opened:

@@ -43,6 +43,10 @@ def card_text(app: MaxworksApp, pane_id: str) -> str:
     return str(app.query_one(f"#{pane_id}-card").render())
 
 
+def hint_classes(app: MaxworksApp) -> set[str]:
+    return set(app.query_one("#command-hint").classes)
+
+
 def hint(app: MaxworksApp) -> str:
     return str(app.query_one("#command-hint").render())
 
@@ -207,8 +211,10 @@ async def test_errors_are_shown_inline_and_never_crash(make: AppFactory) -> None
         await pilot.press("ctrl+u", *"node no_such_node", "enter")
         assert current(app) == "studio"
         assert app.command_line.is_open
-        assert "DataStudio cannot open 'node no_such_node'" in hint(app)
+        assert "no node 'no_such_node' in this workspace (Tab completes names)" in hint(app)
         assert command_input(app).value == "node no_such_node"
+        await pilot.press("colon", *"ops")  # ":" again starts a new line, it is not appended
+        assert command_input(app).value == "ops" and "-error" not in hint_classes(app)
         await pilot.press("escape")
         assert not app.command_line.is_open
         assert app.focused is app.query_one("#editor")

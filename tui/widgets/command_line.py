@@ -143,6 +143,10 @@ class CommandLine(Widget):
         event.stop()
         if event.value == self._programmatic:
             return  # our own completion or history step, not the user typing
+        if ":" in event.value:  # no command has a colon: ":" typed again starts a new line
+            self._set_value(event.value.rsplit(":", 1)[1])
+            self.show_hint(_usage_summary())
+            return
         self._programmatic = None
         self._cycle = []
         self._cycle_index = -1
