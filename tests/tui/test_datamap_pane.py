@@ -321,6 +321,12 @@ def test_map_table_command_opens_the_table_from_anywhere(tmp_path: Path, config_
                 pilot,
                 lambda: all(w.is_finished for w in pane.workers if w.group.startswith("map-")),
             )
+            # the keys now go to the table: 3 is its lineage tab, not a "3" in the search box
+            await until(pilot, lambda: not isinstance(app.focused, Input))
+            await pilot.press("3")
+            await pilot.pause()
+            assert pane.query_one("#map-search", Input).value == ""
+            assert pane.query_one("#map-tabs", TabbedContent).active == "lineage"
 
     asyncio.run(main())
 

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import Input, Static, TabbedContent
+from textual.widgets import Input, Static, TabbedContent, Tabs
 
 from engine.datamap.records import Lineage, LineageEdge, SearchResult, TableDetail
 from engine.errors import MaxworksError
@@ -117,6 +117,7 @@ class DataMapPane(Pane):
         self._problem: str | None = None  # in the search line, shown with the results
         self._note: str | None = None
         self._counts = ""
+        self._focus_detail = False  # set by :map TABLE until its detail is shown
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -136,6 +137,7 @@ class DataMapPane(Pane):
         kind, _, table = target.partition(" ")
         if kind != "map" or not table.strip():
             return False
+        self._focus_detail = True  # keys go to the table's tabs, not into the search box
         self.open_table(table.strip())
         return True
 
@@ -227,6 +229,9 @@ class DataMapPane(Pane):
         self.query_one(TableView).show(message.detail)
         if self.query_one("#map-tabs", TabbedContent).active == "preview":
             self.action_preview()
+        if self._focus_detail:
+            self._focus_detail = False
+            self.query_one("#map-tabs", TabbedContent).query_one(Tabs).focus()
 
     def _lineage(self, table: str, column: str | None) -> None:
         try:
