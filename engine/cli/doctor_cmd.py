@@ -23,6 +23,7 @@ from engine.errors import MaxworksError
 
 if TYPE_CHECKING:
     from engine.executors.credentials import Credential, Identity
+    from engine.scheduler.lease import LeaseHolder
     from engine.workspace import Environment, Workspace
 
 Level = Literal["ok", "warn", "problem", "skip"]
@@ -103,7 +104,17 @@ def _local_checks(ws: Workspace) -> list[Check]:
             summary = ", ".join(f"{p}: {n} table{'s' if n != 1 else ''}" for p, n in counts.items())
             checks.append(Check("local warehouse", "ok", summary))
         except MaxworksError as err:
-            checks.append(Check("local warehouse", "warn", err.message, err.hint))
+            holder = _live_leader(ws)
+            if holder is not None:  # the leader holds the files: queries go through it
+                checks.append(
+                    Check(
+                        "local warehouse", "ok",
+                        f"open in the running scheduler ({holder.holder}, pid {holder.pid} on "
+                        f"{holder.host}); queries and runs go through it",
+                    )
+                )  # fmt: skip
+            else:
+                checks.append(Check("local warehouse", "warn", err.message, err.hint))
     checks.append(Check("maxcompute", "skip", 'engine = "local": MaxCompute checks are skipped'))
     return checks
 
@@ -205,3 +216,17 @@ def doctor(ctx: click.Context, engine: str | None) -> None:
         )
         sys.exit(1)
     click.echo(f"ready ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else "ready")
+
+
+def _live_leader(ws: Workspace) -> LeaseHolder | None:
+    from engine.scheduler import lease
+
+    try:
+        db = ws.open_state()
+    except Exception:
+        return None
+    try:
+        holder = lease.current(db)
+    finally:
+        db.close()
+    return holder if holder is not None and holder.alive else None

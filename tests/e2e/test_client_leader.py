@@ -61,6 +61,11 @@ def test_sql_runs_through_the_leader(tmp_path: Path) -> None:
 
         done = maxworks(ws, "sql", "-e", "SELECT nosuch FROM t")
         assert done.returncode == 1 and "line 1" in done.stderr
+
+        # doctor does not cry wolf: the warehouse is open in the leader, and that is fine
+        done = maxworks(ws, "doctor")
+        report = done.stdout + done.stderr
+        assert "open in the running scheduler" in report and "Conflicting lock" not in report
     finally:
         leader.send_signal(signal.SIGINT)
         leader.wait(timeout=30)
