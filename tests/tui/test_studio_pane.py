@@ -198,6 +198,21 @@ def test_the_tree_shown_again_at_its_size_keeps_its_lines(api: Api) -> None:
     run(test, api)
 
 
+def test_a_long_name_is_cut_so_its_markers_stay_in_sight(api: Api) -> None:
+    api.studio.create_node(
+        "ads_gross_merchandise_value_report_1d", "sales", "sql", code="SELECT 1;"
+    )
+
+    async def test(pilot: Pilot[None], pane: StudioPane) -> None:
+        tree = pane.workflows.node_tree
+        await until(pilot, lambda: any("ads_gross" in t for t in tree_labels(pane)))
+        label = next(t for t in tree_labels(pane) if "ads_gross" in t)
+        assert label.endswith("… +") and len(label) <= tree.scrollable_content_region.width - 2
+        assert "≡ daily_orders +" in tree_labels(pane)  # short names are whole
+
+    run(test, api, size=(80, 24))
+
+
 def test_tree_filters_as_you_type_and_enter_opens_the_first_match(api: Api) -> None:
     async def test(pilot: Pilot[None], pane: StudioPane) -> None:
         await pilot.press("slash")

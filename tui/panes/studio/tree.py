@@ -38,7 +38,7 @@ MARKERS = {
     "committed": ("↑", "node-tree--undeployed"),
     "undeploy pending": ("↑", "node-tree--undeployed"),
 }
-LEGEND = "+ new ● edited ↑ to deploy ✗ error"
+LEGEND = "+ new  ● edited\n↑ to deploy  ✗ error"  # two short lines: the tree is narrow at 80x24
 
 
 class NodeTree(Tree["NodeStatus | None"]):
@@ -76,17 +76,31 @@ class NodeTree(Tree["NodeStatus | None"]):
             prefix = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE
             return Text.assemble((prefix, base_style), label)
         icon = TYPE_ICONS.get(status.type, "?")
-        text = Text.assemble(
-            (icon + " ", self._style("node-tree--icon")),
-            status.name,
-        )
+        marks = Text()
         marker = MARKERS.get(status.status)
         if marker is not None:
-            text.append(" " + marker[0], self._style(marker[1]))
+            marks.append(" " + marker[0], self._style(marker[1]))
         if status.status not in ("committed", "undeploy pending") and status.undeployed:
-            text.append(" ↑", self._style("node-tree--undeployed"))
+            marks.append(" ↑", self._style("node-tree--undeployed"))
+        name = status.name
+        room = self._label_room(node) - 2 - len(marks)  # the icon and its space
+        if marks and 3 <= room < len(name):
+            name = name[: room - 1] + "…"  # the markers stay in sight in a narrow tree
+        text = Text.assemble((icon + " ", self._style("node-tree--icon")), name, marks)
         text.stylize(style)
         return text
+
+    def _label_room(self, node: TreeNode[NodeStatus | None]) -> int:
+        """Columns left for a node's label after the guides, at the tree's current width."""
+        width = self.scrollable_content_region.width
+        if width <= 0:
+            return 1 << 16  # not laid out yet: no cutting
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        if not self.show_root:
+            depth -= 1
+        return width - self.guide_depth * max(0, depth)
 
 
 class FilterInput(Input):
