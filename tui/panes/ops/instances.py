@@ -9,6 +9,7 @@ cursor stays on the instance it was on.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -39,6 +40,9 @@ def whole_history(q: InstanceQuery) -> bool:
     return q.bizdate is None and q.dag_id is None
 
 
+RECOUNT_SECONDS = 30.0
+"""A whole history (every business date) is counted again at most this often: at 1,000,000
+instances one count takes 1-4 s of a core."""
 PAGE = 60
 """Rows of the first keyset page (a tall terminal shows ~45): a new date, filter or sort reads
 only this many before it draws."""
@@ -118,7 +122,7 @@ class InstanceList(Vertical):
             self,
             generation: int,
             rows: list[InstanceInfo],
-            counts: dict[str, int],
+            counts: dict[str, int] | None,
             after: tuple[Any, int] | None,
         ) -> None:
             super().__init__()
@@ -165,6 +169,7 @@ class InstanceList(Vertical):
         self._fg: Monitor | None = None
         self._bg: Monitor | None = None
         self.loaded = False
+        self._counted_at = 0.0  # when a whole history was last counted (monotonic)
 
     # -- layout -----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -240,6 +245,7 @@ class InstanceList(Vertical):
             if counts or not self.counts:
                 if whole_history(q):  # counting it all can take a while: the rows come first
                     self.counts = {}
+                    self._counted_at = time.monotonic()
                     self._count(self.generation, q)
                 else:
                     self.counts = monitor.counts(q)
@@ -597,7 +603,8 @@ class InstanceList(Vertical):
         if self._bg is None:
             self._bg = self.api.ops.monitor()
         page = self._bg.page(q, limit=limit)
-        counts = self._bg.counts(q)
+        # a whole history is recounted now and then (RECOUNT_SECONDS), not on every refresh
+        counts = None if whole_history(q) else self._bg.counts(q)
         self.post_message(self._Live(generation, page.rows, counts, page.after))
 
     @on(_Live)
@@ -605,8 +612,12 @@ class InstanceList(Vertical):
         if message.generation != self.generation:
             return  # the query changed since: this read is for the old one
         rows = message.rows
-        self.counts = message.counts
-        self._show_counts()
+        if message.counts is not None:
+            self.counts = message.counts
+            self._show_counts()
+        elif time.monotonic() - self._counted_at > RECOUNT_SECONDS:
+            self._counted_at = time.monotonic()
+            self._count(self.generation, self.current_query)
         ids = [r.id for r in rows]
         gone_at_end = message.after is None and len(ids) < len(self.ids)
         if ids != self.ids[: len(ids)] or gone_at_end:
