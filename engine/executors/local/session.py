@@ -66,9 +66,24 @@ class Session:
                 f"Semantic analysis exception - Table not found - table {name} cannot be resolved",
                 line=line,
                 code=analysis.NOT_FOUND_CODE,
-                hint="check the name; `SHOW TABLES;` lists this project's tables",
+                hint=self._not_found_hint(name),
             )
         return meta
+
+    def _not_found_hint(self, name: TableName) -> str:
+        """Where the table is, when it is in another project of the workspace (a dev run reading a
+        table only production has, typically)."""
+        elsewhere = [
+            p for p in self.projects if p != name.project and p in self.catalogs
+            and self.catalogs[p].get(name.name) is not None
+        ]  # fmt: skip
+        if not elsewhere:
+            return "check the name; `SHOW TABLES;` lists this project's tables"
+        there = ", ".join(f"{p}.{name.name}" for p in elsewhere)
+        return (
+            f"it exists as {there}: name the project to read it there, or create it in "
+            f"{name.project} (run the node that writes it)"
+        )
 
 
 def duck_table(project: str, name: str) -> str:
