@@ -19,6 +19,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 from typing import Any, ClassVar
 
 from sqlglot import exp, parser
@@ -26,7 +28,7 @@ from sqlglot.dialects.hive import Hive
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.generators.hive import HiveGenerator
 from sqlglot.parsers.hive import HiveParser
-from sqlglot.tokenizer_core import TokenType
+from sqlglot.tokenizer_core import Token, TokenType
 
 from engine.errors import SqlError, UnsupportedSqlError
 
@@ -141,6 +143,109 @@ def _parse_lifecycle(self: MaxComputeParser) -> LifecycleProperty:
     return self.expression(LifecycleProperty(this=number))
 
 
+# -- syntax errors in plain words -----------------------------------------------------------------
+# sqlglot's messages name its own classes and print raw tokens ("Expected table name but got
+# <Token token_type: TokenType.SENTINEL, ...>", "Required keyword: 'this' missing for <class
+# '...Where'>"). MaxComputeParser.raise_error rewrites them from the parser's position: what was
+# expected, after which word, and what came instead.
+
+_END = "the end of the statement"
+
+# words a statement starts with (suggested for an unknown first word)
+_STATEMENT_WORDS = ("SELECT", "INSERT", "CREATE", "DROP", "ALTER", "WITH", "UPDATE", "DELETE",
+                    "MERGE", "SET", "SHOW", "DESC", "DESCRIBE", "TRUNCATE", "FROM", "VALUES")  # fmt: skip
+# words of a clause (suggested for a misspelt word the parser took for an alias)
+_CLAUSE_WORDS = ("FROM", "WHERE", "GROUP", "ORDER", "HAVING", "LIMIT", "JOIN", "LEFT", "RIGHT",
+                 "INNER", "OUTER", "FULL", "CROSS", "UNION", "SELECT", "DISTINCT", "PARTITION",
+                 "TABLE", "INTO", "OVERWRITE", "VALUES", "BETWEEN", "LIKE", "CASE", "WHEN", "THEN",
+                 "ELSE", "END", "LATERAL", "WINDOW", "DISTRIBUTE", "SORT", "CLUSTER")  # fmt: skip
+# top-level trees a statement may parse into when it does not start with a statement keyword
+# (SELECT ..., WITH ..., (SELECT ...), FROM t INSERT ..., VALUES ...)
+_EXPRESSION_STATEMENTS: tuple[type[exp.Expr], ...] = (
+    exp.Query, exp.DML, exp.Values, exp.MultitableInserts, exp.Block, exp.WhileBlock,
+)  # fmt: skip
+
+# sqlglot class -> what it lacks when its required part is missing
+_NEEDS: dict[str, str] = {
+    "Where": "a condition", "Having": "a condition", "Qualify": "a condition",
+    "Order": "the columns to sort by", "Group": "the columns to group by",
+    "Cluster": "the columns", "Distribute": "the columns", "Sort": "the columns",
+    "Limit": "a number", "Offset": "a number", "Fetch": "a number",
+    "Union": "a query", "Intersect": "a query", "Except": "a query",
+    "Lateral": "a table function", "Join": "a table", "Window": "a window specification",
+}  # fmt: skip
+_REQUIRED = re.compile(r"^Required keyword: '(\w+)' missing for <class '[\w.]*?(\w+)'>")
+_NAME_GOT = re.compile(r"^Expected (table|database) name but got ")
+_TOKEN_REPR = re.compile(
+    r"<Token token_type: TokenType\.(\w+), text: (.*?), line: \d+, col: \d+.*?>"
+)
+_CLASS_REPR = re.compile(r"<class '[\w.]*?(\w+)'>")
+
+
+def _is_word(token: Token) -> bool:
+    return token.text.replace(" ", "").replace("_", "").isalpha()
+
+
+def _shown(token: Token | None) -> str:
+    """A token as a message names it: keywords bare (FROM), the rest quoted ('t', ')')."""
+    if not token:  # None or sqlglot's SENTINEL: past the last token
+        return _END
+    kind = token.token_type
+    if kind == TokenType.STRING:
+        return f"the string '{token.text}'"
+    if kind == TokenType.IDENTIFIER:
+        return f"`{token.text}`"
+    if kind not in (TokenType.VAR, TokenType.NUMBER) and _is_word(token):
+        return token.text.upper()
+    return f"'{token.text}'"
+
+
+def _suggest(token: Token | None, words: tuple[str, ...], which: str = "") -> str:
+    """`` (did you mean FROM?)`` for a plain word close to one of ``words``."""
+    if not token or token.token_type != TokenType.VAR:
+        return ""
+    close = difflib.get_close_matches(token.text.upper(), words, n=1, cutoff=0.7)
+    if not close or close[0] == token.text.upper():
+        return ""
+    return f" ({which + ': ' if which else ''}did you mean {close[0]}?)"
+
+
+def plain_reason(message: str, curr: Token | None, prev: Token | None) -> str:
+    """sqlglot's parse error ``message`` in plain words: ``curr`` is the token the parser stands
+    on (None or the SENTINEL at the end of the statement), ``prev`` the one before it."""
+    got, after = _shown(curr), _shown(prev)
+    m = _NAME_GOT.match(message)
+    if m:
+        return f"expected a {m.group(1)} name after {after}, got {got}"
+    m = _REQUIRED.match(message)
+    if m:
+        cls = m.group(2)
+        if cls == "Between":
+            return (
+                f"expected AND and an upper bound after {after} (BETWEEN low AND high), got {got}"
+            )
+        need = _NEEDS.get(cls, "an expression")
+        return f"expected {need} after {after}, got {got}"
+    if message.startswith("Invalid expression / Unexpected token"):
+        return f"unexpected {got} after {after}" + _suggest(prev, _CLAUSE_WORDS, after)
+    m = re.match(r"^Expect(?:ed|ing) (\S+)$", message)
+    if m:  # "Expecting )", "Expecting (", "Expected ]"
+        what = m.group(1)
+        return f"expected {what if what.isalpha() else repr(what)} after {after}, got {got}"
+    if re.match(r"^Expected .+ after \w+$", message):  # "Expected END after CASE"
+        return f"{message[0].lower()}{message[1:]}, got {got}"
+    return _sanitized(message)
+
+
+def _sanitized(message: str) -> str:
+    """A message with no raw tokens or class names, starting in lower case."""
+    text = _TOKEN_REPR.sub(
+        lambda t: _END if t.group(1) == "SENTINEL" else f"'{t.group(2)}'", message
+    )
+    text = _CLASS_REPR.sub(lambda c: c.group(1).upper(), text).rstrip(".")
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
 class MaxComputeParser(HiveParser):
     """Hive's parser plus the ODPS statements and literals described in the module docstring."""
 
@@ -172,6 +277,39 @@ class MaxComputeParser(HiveParser):
         TokenType.SHOW: lambda self: self._parse_odps_show(),
         TokenType.SET: lambda self: self._parse_odps_set(),
     }
+
+    def raise_error(self, message: str, token: Token | None = None) -> None:
+        """sqlglot's error, reworded (see :func:`plain_reason`); the position is unchanged."""
+        if token is None:
+            super().raise_error(plain_reason(message, self._curr, self._prev))
+        else:
+            super().raise_error(plain_reason(message, self._curr, self._prev), token)
+
+    def parse(self, raw_tokens: list[Token], sql: str) -> list[exp.Expr | None]:
+        return self._parse(parse_method=_script_statement, raw_tokens=raw_tokens, sql=sql)
+
+    def _parse_script_statement(self) -> exp.Expr | None:
+        """One statement of a script. A statement that does not start with a statement keyword
+        must be a query or DML (``SELECT``, ``WITH``, ``(``, ``FROM t INSERT``, ``VALUES``):
+        sqlglot would read ``SELEC * FRM foo`` as the expression ``SELEC * FRM AS foo``."""
+        start = self._curr
+        tree = self._parse_statement()
+        if (
+            start
+            and tree is not None
+            and start.token_type not in self.STATEMENT_PARSERS
+            and start.token_type not in self.dialect.tokenizer_class.COMMANDS
+            and not isinstance(tree, _EXPRESSION_STATEMENTS)
+        ):
+            if start.token_type == TokenType.IDENTIFIER:
+                self.raise_error(f"unknown statement `{start.text}`", start)
+            elif start.token_type not in (TokenType.STRING, TokenType.NUMBER) and _is_word(start):
+                self.raise_error(
+                    f"unknown statement '{start.text}'{_suggest(start, _STATEMENT_WORDS)}", start
+                )
+            else:
+                self.raise_error(f"a statement cannot start with {_shown(start)}", start)
+        return tree
 
     def build_cast(self, strict: bool, **kwargs: Any) -> exp.Expr:
         # Typed numeric literals (1Y, 100L, 3.5BD, ...) are values, not conversions: a strict cast.
@@ -240,6 +378,11 @@ class MaxComputeParser(HiveParser):
         return self.expression(exp.Set(expressions=[item]))
 
 
+def _script_statement(self: parser.Parser) -> exp.Expr | None:
+    assert isinstance(self, MaxComputeParser)
+    return self._parse_script_statement()
+
+
 def _lifecycle_sql(self: HiveGenerator, expression: LifecycleProperty) -> str:
     return f"LIFECYCLE {self.sql(expression, 'this')}"
 
@@ -291,12 +434,14 @@ _DIALECT = MaxCompute()
 
 
 def _error_position(error: ParseError) -> tuple[int | None, str]:
+    """The line of the first error and its reason (already in plain words: the parser's
+    raise_error rewrote it; the rewording here catches what bypassed it)."""
     details = error.errors[0] if error.errors else {}
     line = details.get("line")
-    col = details.get("col")
     reason = str(details.get("description") or error).splitlines()[0]
-    where = f" (line {line}, column {col})" if line is not None else ""
-    return (line if isinstance(line, int) else None), f"{reason}{where}"
+    if "<Token " in reason or "<class " in reason:
+        reason = _sanitized(reason)
+    return (line if isinstance(line, int) else None), reason
 
 
 def parse_statements(sql: str) -> list[exp.Expr]:
@@ -311,7 +456,8 @@ def parse_statements(sql: str) -> list[exp.Expr]:
         line, reason = _error_position(error)
         raise SqlError(f"syntax error: {reason}", line=line) from None
     except TokenError as error:
-        raise SqlError(f"syntax error: {error}") from None
+        text = str(error).replace("Error tokenizing", "cannot read the text at")
+        raise SqlError(f"syntax error: {text}") from None
     result: list[exp.Expr] = []
     for tree in trees:
         if tree is None:
