@@ -60,9 +60,14 @@ def grant() -> None:
 
 
 @grant.command("request")
-@click.argument("tables", nargs=-1, required=True)
+@click.argument("tables", nargs=-1, required=True, metavar="[ACTION] TABLE...")
 @click.option("--columns", help="Only these columns, comma-separated (default: the whole table).")
-@click.option("--action", type=click.Choice(GRANT_ACTIONS), default="select", show_default=True)
+@click.option(
+    "--action",
+    type=click.Choice(GRANT_ACTIONS),
+    default=None,
+    help="The permission (default: select); may also be given as the first word.",
+)
 @click.option("--reason", required=True, help="Why you need it (shown to the approver).")
 @click.option("--days", type=int, default=30, show_default=True, help="Validity once granted.")
 @click.pass_context
@@ -70,19 +75,41 @@ def grant_request(
     ctx: click.Context,
     tables: tuple[str, ...],
     columns: str | None,
-    action: str,
+    action: str | None,
     reason: str,
     days: int,
 ) -> None:
-    """Request ACTION on TABLES (project.table; a bare name is the production project's); one
-    request per table, each approved on its own."""
+    """Request a permission on production TABLEs (project.table; a bare name is the production
+    project's): one request per table, each approved on its own.
+
+    ACTION, if given first, is the permission: select (the default), describe or update, as
+    --action is; `grant request select demo.orders` asks to select from demo.orders (a table
+    named like an action is written project.table). Every table and column is checked before
+    anything is written: an unknown table or column, a table you can already read, or one
+    nobody else could approve refuses the whole command.
+    """
+    action, names = _split_action(tables, action)
     api = _api(ctx)
     cols = [c for c in columns.split(",") if c.strip()] if columns else None
-    for table in tables:
-        req = api.security.request(table, columns=cols, action=action, reason=reason, days=days)
+    reqs = api.security.request_tables(names, columns=cols, action=action, reason=reason, days=days)
+    for req in reqs:
         _, _, who = api.security.request_detail(req.id)
         click.echo(f"request {req.id}: {req.what} for {req.days} days, flow {req.flow}; pending")
         click.echo(f"  approvers: {who}")
+
+
+def _split_action(words: tuple[str, ...], option: str | None) -> tuple[str, list[str]]:
+    """(action, tables) from ``[ACTION] TABLE...`` and --action."""
+    first = words[0].lower()
+    if first not in GRANT_ACTIONS:
+        return option or "select", list(words)
+    if len(words) == 1:
+        raise click.UsageError(
+            f"name the table to {first}: `maxworks grant request {first} TABLE --reason '...'`"
+        )
+    if option is not None and option != first:
+        raise click.UsageError(f"the action is given twice: {first} and --action {option}")
+    return first, list(words[1:])
 
 
 # -- approvals ----------------------------------------------------------------------------------

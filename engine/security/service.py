@@ -8,9 +8,11 @@ then acts with the Owner's role, a member's name with that member's role.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -35,7 +37,7 @@ from engine.security.classify import (
     by_metadata,
     classify_columns,
 )
-from engine.security.config import DEFAULT_FLOW, ApprovalFlow
+from engine.security.config import DEFAULT_FLOW, ApprovalFlow, ApprovalLevel
 from engine.security.grants import GRANT_ACTIONS, MAX_DAYS, Grant, Request
 from engine.security.masking import FULL_MASK, parse_method
 from engine.security.roles import ACTIONS, ROLES, Principal, allows, parse_role, require
@@ -765,7 +767,29 @@ class Security:
         action: str = "select",
         days: int = 30,
     ) -> Request:
-        name = self.table_name(table)
+        """Ask for ``action`` on one production table (see :meth:`request_tables`)."""
+        return self.request_tables(
+            [table], reason=reason, columns=columns, action=action, days=days
+        )[0]
+
+    def request_tables(
+        self,
+        tables: Sequence[str],
+        *,
+        reason: str,
+        columns: Sequence[str] | None = None,
+        action: str = "select",
+        days: int = 30,
+    ) -> list[Request]:
+        """One permission request per table, all or none: every table is checked first (a
+        production table the catalog knows, with the columns asked for, that the user cannot
+        already reach, under a flow someone else can approve), then all are written in one
+        transaction. Nothing is written when any check fails."""
+        if not tables:
+            raise MaxworksError(
+                "name a table to request", hint="e.g. `maxworks grant request TABLE`"
+            )
+        names = list(dict.fromkeys(self.table_name(t) for t in tables))
         if action not in GRANT_ACTIONS:
             raise MaxworksError(f"action {action!r} is not one of {', '.join(GRANT_ACTIONS)}")
         if not 1 <= days <= MAX_DAYS:
@@ -780,47 +804,161 @@ class Security:
             if columns
             else None
         )
-        with self.operation("security.request", str(name)) as info:
-            if not self._is_prod(name):
-                raise MaxworksError(
-                    f"{name} is not a production table; development tables need no grant",
-                    hint="permission requests are for the production project in standard mode",
-                )
+        target = ", ".join(map(str, names))
+        with self.operation("security.request", target) as info:
+            for name in names:
+                if not self._is_prod(name):
+                    raise MaxworksError(
+                        f"{name} is not a production table; development tables need no grant",
+                        hint="permission requests are for the production project in standard mode",
+                    )
             reader = self.reader()
             db = self._db()
             try:
-                shape = reader.table(name)
-                if shape is None and isinstance(reader, LocalReader):
-                    raise MaxworksError(
-                        f"table {name} does not exist", hint="`maxworks map search` finds tables"
-                    )
-                classes = self._classes(db, name, reader)
-                if cols is not None and shape is not None:
-                    known = {c.lower() for c, _ in shape.columns}
-                    unknown = [c for c in cols if c not in known]
-                    if unknown:
-                        raise MaxworksError(f"{name} has no column {', '.join(unknown)}")
-                level = max(
-                    (c.level for k, c in classes.items() if cols is None or k in cols), default=0
-                )
-                flow = self._flow_for(name, level)
+                shapes = [self._check_request(db, reader, n, cols, action) for n in names]
+                flows = [  # classifies a table never classified: after the checks above
+                    self._approvable_flow(db, reader, n, shape, cols)
+                    for n, shape in zip(names, shapes, strict=True)
+                ]
                 now = self.clock()
+                ids: list[int] = []
                 with write_transaction(db):
-                    rid = grants.insert_request(
-                        db, requester=self.user, project=name.project, table=name.name, columns=cols,
-                        action=action, days=days, reason=reason.strip(), flow=flow,
-                        table_owner=shape.owner if shape else None, now=now,
-                    )  # fmt: skip
-                    events.record(
-                        db, now.strftime(TS), grants.REQUEST_CREATED, self.user,
-                        request_id=rid, table=str(name), action=action, flow=flow.name,
-                    )  # fmt: skip
-                req = grants.get_request(db, rid)
+                    for name, shape, flow in zip(names, shapes, flows, strict=True):
+                        rid = grants.insert_request(
+                            db, requester=self.user, project=name.project, table=name.name, columns=cols,
+                            action=action, days=days, reason=reason.strip(), flow=flow,
+                            table_owner=shape.owner if shape else None, now=now,
+                        )  # fmt: skip
+                        events.record(
+                            db, now.strftime(TS), grants.REQUEST_CREATED, self.user,
+                            request_id=rid, table=str(name), action=action, flow=flow.name,
+                        )  # fmt: skip
+                        ids.append(rid)
+                out = [grants.get_request(db, rid) for rid in ids]
             finally:
                 db.close()
                 reader.close()
-            info["detail"] = f"request {rid}: {req.what} for {days} days via flow {flow.name}"
-        return req
+            info["detail"] = "; ".join(
+                f"request {r.id}: {r.what} for {days} days via flow {r.flow}" for r in out
+            )
+        return out
+
+    def _check_request(
+        self,
+        db: sqlite_utils.Database,
+        reader: Reader,
+        name: TableName,
+        cols: tuple[str, ...] | None,
+        action: str,
+    ) -> TableShape | None:
+        """Refuse a request that could not or need not be granted: no such table or column, or
+        the user reaches it already (role or active grant). Returns what the catalog knows."""
+        p = self.principal
+        shape = reader.table(name)
+        if shape is None and (isinstance(reader, LocalReader) or self._absent_from_map(db, name)):
+            close = difflib.get_close_matches(
+                name.name, _table_names(reader, db, name.project), 3, 0.8
+            )
+            raise MaxworksError(
+                f"no table {name} in workspace {self.workspace.config.name!r}",
+                hint=(f"did you mean {', '.join(f'{name.project}.{c}' for c in close)}? " if close else "")
+                + f"`maxworks map search {name.name}` finds tables",
+            )  # fmt: skip
+        if cols is not None and shape is not None:
+            known = {c.lower() for c, _ in shape.columns}
+            unknown = [c for c in cols if c not in known]
+            if unknown:
+                raise MaxworksError(
+                    f"{name} has no column {', '.join(unknown)}",
+                    hint=f"its columns: {', '.join(c for c, _ in shape.columns)}",
+                )
+        if self.allows("sql.prod"):
+            raise MaxworksError(
+                f"{p.user} ({p.label}) can already {action} {name}: the role reads and writes "
+                "every production table without a grant",
+                hint="run the query as it is; permission requests are for roles without "
+                "production access (Developer, O&M, Deployer, Data analyst)",
+            )
+        now = self.clock()
+        held = [
+            g
+            for g in grants.grants_for(db, p.user, name.project, name.name)
+            if g.active(now) and g.covers(action)
+        ]
+        whole = [g for g in held if g.columns is None]
+        granted = {c for g in held for c in (g.columns or ())}
+        covering = whole or (
+            [g for g in held if set(g.columns or ()) & set(cols)]
+            if cols is not None and set(cols) <= granted
+            else []
+        )
+        if covering:
+            shown = f" ({', '.join(cols)})" if cols else ""
+            until = max(g.expires_at for g in covering)
+            raise MaxworksError(
+                f"{p.user} can already {action} {name}{shown}: grant "
+                f"{', '.join(str(g.id) for g in covering)} is active until {until}",
+                hint="`maxworks grants` lists your grants; an admin extends one with "
+                "`maxworks grants --renew ID`",
+            )
+        return shape
+
+    def _approvable_flow(
+        self,
+        db: sqlite_utils.Database,
+        reader: Reader,
+        name: TableName,
+        shape: TableShape | None,
+        cols: tuple[str, ...] | None,
+    ) -> ApprovalFlow:
+        """The request's approval flow (by the sensitivity of what it asks for); refused when a
+        level has no approver but the requester, who never decides their own request."""
+        p = self.principal
+        classes = self._classes(db, name, reader)
+        level = max((c.level for k, c in classes.items() if cols is None or k in cols), default=0)
+        flow = self._flow_for(name, level)
+        owner = shape.owner if shape else None
+        for i, lvl in enumerate(flow.levels, 1):
+            if not self._someone_else_approves(db, lvl, owner):
+                raise MaxworksError(
+                    f"nobody but {p.user} could approve level {i} of flow {flow.name} for {name} "
+                    f"(approvers: {grants.level_approvers(lvl, owner)})",
+                    hint="a requester never decides their own request: ask a workspace admin to "
+                    "add an approver, or change approval_flows in maxworks.toml",
+                )
+        return flow
+
+    def _someone_else_approves(
+        self, db: sqlite_utils.Database, level: ApprovalLevel, table_owner: str | None
+    ) -> bool:
+        """Whether a member other than the requester may decide ``level``."""
+        me = self.user
+        members = dict(db.conn.execute("SELECT user, role FROM members").fetchall())
+        return any(
+            grants.may_approve(level, user, role, table_owner)
+            for user, role in members.items()
+            if user != me
+        )
+
+    def _absent_from_map(self, db: sqlite_utils.Database, name: TableName) -> bool:
+        """The catalog in state.db says there is no such table: only for the local engine (every
+        run of the workspace keeps the Data Map current) and once the map was collected. A
+        MaxCompute project changes outside maxworks, so its tables are never known absent here."""
+        if self.workspace.config.engine != "local":
+            return False
+        try:
+            if db.execute("SELECT 1 FROM dm_meta WHERE key = 'collected_at'").fetchone() is None:
+                return False
+            for sql in (
+                "SELECT 1 FROM dm_tables WHERE project = ? AND name = ?",
+                "SELECT 1 FROM view_texts WHERE project = ? AND name = ?",
+                "SELECT 1 FROM column_classes WHERE project = ? AND table_name = ?",
+            ):
+                if db.execute(sql, [name.project, name.name]).fetchone() is not None:
+                    return False
+        except sqlite3.OperationalError:  # a state.db without the Data Map's tables
+            return False
+        return True
 
     def _flow_for(self, name: TableName, level: int) -> ApprovalFlow:
         for flow in self.workspace.config.security.approval_flows:
@@ -1094,6 +1232,18 @@ def _by_result(name: str, values: Sequence[Any]) -> str | None:
     if cls is None:
         cls = by_content(name, values[:CONTENT_SAMPLE])
     return cls.method if cls is not None and cls.sensitive else None
+
+
+def _table_names(reader: Reader, db: sqlite_utils.Database, project: str) -> list[str]:
+    """The names of a project's tables: the warehouse's when read live, else the Data Map's."""
+    try:
+        if isinstance(reader, LocalReader):
+            rows = reader.conn.execute(f'SELECT name FROM "{project}"._mw.tables').fetchall()
+        else:
+            rows = db.execute("SELECT name FROM dm_tables WHERE project = ?", [project]).fetchall()
+    except Exception:  # only for a suggestion: never fail the refusal for it
+        return []
+    return [str(r[0]) for r in rows]
 
 
 def _all_tables(reader: Reader, workspace: Workspace) -> list[TableName]:

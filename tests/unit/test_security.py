@@ -483,3 +483,98 @@ def test_role_checks_do_not_load_the_sql_engines() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- permission requests are checked before anything is written ------------------------------------
+def _created_requests(ws: Workspace) -> int:
+    db = ws.open_state()
+    try:
+        return int(db.execute("SELECT count(*) FROM permission_requests").fetchone()[0])
+    finally:
+        db.close()
+
+
+def test_a_request_is_checked_whole_before_anything_is_written(shop: Workspace) -> None:
+    dev = Api(shop, user="dev", clock=Clock())
+    with pytest.raises(MaxworksError, match=r"no table shop\.nope in workspace") as err:
+        dev.security.request_tables(["shop.users", "shop.nope"], reason="r")
+    assert "`maxworks map search nope` finds tables" in (err.value.hint or "")
+    with pytest.raises(MaxworksError, match=r"no table shop\.user in") as err:
+        dev.security.request("user", reason="r")
+    assert "did you mean shop.users?" in (err.value.hint or "")
+    with pytest.raises(MaxworksError, match=r"shop\.users has no column nonexistent_col"):
+        dev.security.request("shop.users", columns=["id", "nonexistent_col"], reason="r")
+    with pytest.raises(MaxworksError, match="development tables need no grant"):
+        dev.security.request_tables(["shop.users", "shop_dev.x"], reason="r")
+    assert _created_requests(shop) == 0 and dev.security.requests(mine=True) == []
+    # a table named twice is one request
+    made = dev.security.request_tables(["users", "shop.users"], reason="r")
+    assert [r.qualified for r in made] == ["shop.users"] and _created_requests(shop) == 1
+
+
+def test_unknown_tables_are_refused_from_the_data_map_when_the_warehouse_is_held(
+    shop: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process (the scheduler) holds the warehouse: the Data Map is the catalog."""
+    from engine.executors.local import warehouse
+
+    def held(workspace: Workspace) -> None:
+        raise MaxworksError("cannot open the warehouse: held by another process")
+
+    dev = Api(shop, user="dev", clock=Clock())
+    monkeypatch.setattr(warehouse, "acquire", held)
+    # never collected: existence cannot be known, so the request is taken as before
+    unknown = dev.security.request("shop.nope", reason="r")
+    assert unknown.table_owner is None
+    monkeypatch.undo()
+    Api(shop, clock=Clock()).datamap.refresh()
+    monkeypatch.setattr(warehouse, "acquire", held)
+    with pytest.raises(MaxworksError, match=r"no table shop\.no_such_table in workspace"):
+        dev.security.request("shop.no_such_table", reason="r")
+    with pytest.raises(MaxworksError, match="has no column nonexistent_col"):
+        dev.security.request("shop.users", columns=["nonexistent_col"], reason="r")
+    assert _created_requests(shop) == 1
+    req = dev.security.request("shop.users", columns=["id"], reason="r")
+    assert req.table_owner == Api(shop).user
+
+
+def test_a_request_for_what_the_user_already_reaches_is_refused(shop: Workspace) -> None:
+    clock = Clock()
+    owner = Api(shop, clock=clock)
+    for api in (owner, Api(shop, user="adm", clock=clock)):
+        with pytest.raises(MaxworksError, match=r"can already select shop\.users: the role reads"):
+            api.security.request("shop.users", reason="r")
+    dev = Api(shop, user="dev", clock=clock)
+    granted = owner.security.approve(
+        dev.security.request("shop.users", columns=["id", "phone"], reason="r", days=2).id
+    )
+    with pytest.raises(MaxworksError, match=rf"can already select shop\.users \(id\): grant {granted.grant_id} is active"):  # fmt: skip
+        dev.security.request("shop.users", columns=["id"], reason="again")
+    with pytest.raises(MaxworksError, match="can already describe"):  # a select grant covers it
+        dev.security.request("shop.users", columns=["phone"], action="describe", reason="r")
+    more = dev.security.request("shop.users", columns=["id", "email"], reason="email too")
+    assert more.state == "pending"
+    assert dev.security.request("shop.users", action="update", reason="fix").state == "pending"
+    clock.now += timedelta(days=3)  # the grant expired: asking again is right
+    assert dev.security.request("shop.users", columns=["id"], reason="again").state == "pending"
+
+
+def test_a_request_nobody_but_the_requester_could_approve_is_refused(shop: Workspace) -> None:
+    cfg = shop.root / "maxworks.toml"
+    cfg.write_text(
+        cfg.read_text()
+        + """
+[[approval_flows]]
+name = "self"
+projects = ["shop"]
+[[approval_flows.levels]]
+users = ["dev"]
+"""
+    )
+    ws = Workspace.load(shop.root)
+    with pytest.raises(MaxworksError, match="nobody but dev could approve level 1 of flow self"):
+        Api(ws, user="dev", clock=Clock()).security.request("shop.users", reason="r")
+    assert _created_requests(ws) == 0
+    assert (
+        Api(ws, user="ana", clock=Clock()).security.request("shop.users", reason="r").flow == "self"
+    )

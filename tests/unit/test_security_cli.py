@@ -82,9 +82,22 @@ def test_request_approve_reject_grants_and_audit(ws: Workspace) -> None:
     assert code == 1 and "TAMPERED at row 2" in out
 
 
-def test_refusals_exit_3(ws: Workspace) -> None:
+def as_dev(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands act as the developer (the OS user is the Owner, who may act as another)."""
+    cli(ws, "members", "add", "dev", "--role", "developer")
+    monkeypatch.setattr(
+        "engine.cli.security_cmd._api", lambda ctx: Api(ws, user="dev", clock=Clock())
+    )
+
+
+def test_refusals_exit_3(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     code, out = cli(ws, "approve", "99")
     assert code == 1 and "does not exist" in out
+    code, out = cli(ws, "grant", "request", "users", "--reason", "mine")
+    assert code == 1 and "root (Owner) can already select shop.users" in out.replace(
+        Api(ws).user, "root"
+    )
+    as_dev(ws, monkeypatch)
     code, out = cli(ws, "grant", "request", "users", "--reason", "mine")
     assert code == 0 and "request 1: select on shop.users for 30 days" in out
     code, out = cli(ws, "approve", "1")
@@ -92,6 +105,32 @@ def test_refusals_exit_3(ws: Workspace) -> None:
     code, out = cli(
         ws, "grant", "request", "users", "shop.users", "--action", "describe", "--reason", "both"
     )
-    assert code == 0 and "request 2:" in out and "request 3: describe on shop.users" in out
+    assert code == 0 and "request 2: describe on shop.users" in out and "request 3" not in out
     code, out = cli(ws, "grant", "request", "shop_dev.t", "--reason", "r")
     assert code == 1 and "development tables need no grant" in out
+
+
+def test_grant_request_takes_the_action_first_and_writes_nothing_on_error(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_dev(ws, monkeypatch)
+    code, out = cli(
+        ws, "grant", "request", "select", "shop.users", "--columns", "nonexistent_col",
+        "--reason", "test",
+    )  # fmt: skip
+    assert code == 1 and "shop.users has no column nonexistent_col" in out
+    assert "hint: its columns: id, mobile, city" in out
+    code, out = cli(ws, "grant", "request", "shop.users", "shop.no_such_table", "--reason", "x")
+    assert code == 1 and "no table shop.no_such_table" in out and "maxworks map search" in out
+    code, out = cli(ws, "grant", "request", "select", "--reason", "x")
+    assert code == 2 and "name the table to select" in out
+    code, out = cli(
+        ws, "grant", "request", "update", "users", "--action", "describe", "--reason", "x"
+    )
+    assert code == 2 and "the action is given twice: update and --action describe" in out
+    assert cli(ws, "approvals", "--mine") == (0, "no permission requests of yours\n")
+    code, out = cli(ws, "grant", "request", "UPDATE", "users", "--reason", "fix a row")
+    assert code == 0 and "request 1: update on shop.users for 30 days" in out
+    code, out = cli(ws, "grant", "request", "--help")
+    text = " ".join(out.split())
+    assert "[ACTION] TABLE..." in text and "select (the default), describe or update" in text
