@@ -600,3 +600,13 @@ def test_very_long_queries_are_not_kept(cached: tuple[LocalExecutor, PlanCache])
     assert rows(ex, f"SELECT 1{padding}AS a") == [(1,)]
     assert len(plans) == 0
     assert rows(ex, "SELECT 1 AS a") == [(1,)] and len(plans) == 1
+
+
+def test_a_syntax_error_names_its_line_in_the_script(executor: LocalExecutor) -> None:
+    failed = fails(executor, "SELECT 1;\n\nSELECT 2;\nselec 3")
+    assert failed.error is not None and failed.error.line == 4
+    assert str(failed.error).startswith("line 4: ")
+    failed = fails(
+        executor, "SELECT 1;\nSELECT *\nFROM"
+    )  # the error is on the statement's 2nd line
+    assert failed.error is not None and failed.error.line == 3

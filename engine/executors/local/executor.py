@@ -212,9 +212,7 @@ class LocalExecutor:
             if special is None and own_transaction and self.plan_cache is not None:
                 plan = plan_key(session, stmt.text)
                 prepared = None if plan is None else self.plan_cache.get(plan)
-            tree = (
-                None if special is not None or prepared is not None else parse_statement(stmt.text)
-            )
+            tree = None if special is not None or prepared is not None else _parse_in_script(stmt)
             session.translate_ms = (time.perf_counter() - t0) * 1000  # to_sql adds its share
             # A query writes nothing, so DuckDB's own per-statement transaction does what BEGIN ...
             # COMMIT would (its execution is one statement: one snapshot) at no round trips.
@@ -289,6 +287,18 @@ def _sql_str(text: str) -> str:
 
 def _first_line(err: BaseException) -> str:
     return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+def _parse_in_script(stmt: Statement) -> exp.Expr:
+    """The statement's tree; a syntax error names its line in the script, not in the statement."""
+    try:
+        return parse_statement(stmt.text)
+    except SqlError as err:
+        if err.line is None:
+            raise
+        raise type(err)(
+            err.reason, line=stmt.line + err.line - 1, code=err.code, hint=err.hint
+        ) from None
 
 
 def _with_line(err: MaxworksError, line: int) -> MaxworksError:
