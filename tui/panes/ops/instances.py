@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
 def whole_history(q: InstanceQuery) -> bool:
     """Does ``q`` count instances of every business date of the view (not one date, one backfill
-    run)? Over a long history that takes long enough (~0.3 s at 1,000,000 instances with a glob)
-    to be counted in the background."""
+    run)? Over a long history that takes long enough (1-4 s at 1,000,000 instances) to be
+    counted in the background."""
     return q.bizdate is None and q.dag_id is None
 
 
