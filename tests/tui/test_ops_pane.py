@@ -113,6 +113,17 @@ async def cursor_to(pilot: Pilot[Any], lst: InstanceList, node: str) -> int:
     return iid
 
 
+def instance_of(api: Api, node: str, bizdate: str) -> int:
+    from engine.ops.monitor import InstanceQuery
+
+    monitor = api.ops.monitor()
+    try:
+        page = monitor.page(InstanceQuery(bizdate=bizdate))
+    finally:
+        monitor.close()
+    return next(r.id for r in page.rows if r.node_name == node)
+
+
 def state_of(api: Api, iid: int) -> State:
     return api.ops.instance(iid).state
 
@@ -329,17 +340,7 @@ def test_log_view_tails_searches_and_switches_runs(api: Api) -> None:
 
 
 def test_log_view_wraps_long_lines_so_the_error_at_their_end_is_read(api: Api) -> None:
-    first = api.ops.monitor()
-    try:
-        from engine.ops.monitor import InstanceQuery
-
-        iid = next(
-            r.id
-            for r in first.page(InstanceQuery(bizdate="20250315")).rows
-            if r.node_name == "ods_b"
-        )
-    finally:
-        first.close()
+    iid = instance_of(api, "ods_b", "20250315")
     folder = api.workspace.logs_dir / str(iid)
     folder.mkdir(parents=True, exist_ok=True)
     long = "statement 2 (line 19) failed: " + "x" * 150 + " Could not convert string '1,299.00'"
@@ -366,17 +367,7 @@ def test_log_view_wraps_long_lines_so_the_error_at_their_end_is_read(api: Api) -
 
 
 def test_log_view_bounds_memory_on_a_huge_log(api: Api) -> None:
-    first = api.ops.monitor()
-    try:
-        from engine.ops.monitor import InstanceQuery
-
-        iid = next(
-            r.id
-            for r in first.page(InstanceQuery(bizdate="20250315")).rows
-            if r.node_name == "ods_b"
-        )
-    finally:
-        first.close()
+    iid = instance_of(api, "ods_b", "20250315")
     folder = api.workspace.logs_dir / str(iid)
     folder.mkdir(parents=True, exist_ok=True)
     line = "x" * 99 + "\n"
